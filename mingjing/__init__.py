@@ -1,0 +1,1 @@
+"""Mingjing 明镜: grassroots smart supervision of small and micro power."""

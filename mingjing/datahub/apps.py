@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DatahubConfig(AppConfig):
+    name = "mingjing.datahub"
+    verbose_name = "数据中心"
