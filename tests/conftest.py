@@ -1,0 +1,36 @@
+"""Shared fixtures: an isolated MINGJING_HOME per test, and the personas.
+
+Personas (healthchecks style): alice is a county commission analyst (staff), bob a department
+officer (staff), charlie has no account.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import LazySettings
+from django.contrib.auth.models import User
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, settings: LazySettings) -> Path:
+    """Point every storage directory of the instance at a fresh temporary home."""
+    home = tmp_path / "home"
+    for name in ("LAKE_DIR", "ORIGINALS_DIR", "REJECTS_DIR", "STAGING_DIR", "LOG_DIR"):
+        path = home / name.removesuffix("_DIR").lower()
+        path.mkdir(parents=True)
+        setattr(settings, name, path)
+    settings.HOME = home
+    settings.FILE_UPLOAD_TEMP_DIR = str(settings.STAGING_DIR)
+    return home
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return User.objects.create_user("alice", password="alice-password", is_staff=True, first_name="县纪委分析员")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return User.objects.create_user("bob", password="bob-password", is_staff=True, first_name="民政局经办人")
