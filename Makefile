@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy mingjing engine
+	$(BIN)/mypy mingjing
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 import uuid
 from collections import Counter
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,9 +45,10 @@ def _refuse_duplicate(dataset: str, sha256: str, force: bool) -> None:
         raise FileProblem(
             "duplicate",
             f"同一文件(内容相同)已导入为批次 #{earlier.pk}(“{earlier.source_name}”，状态 {earlier.status})。"
-            "如确需再次导入，请使用 --force。",
+            "如确需再次导入，请选择“强制重复导入”(命令行 --force)。",
             f"the same file (same bytes) was already imported as batch #{earlier.pk} "
-            f"('{earlier.source_name}', status {earlier.status}); use --force to import it again.",
+            f"('{earlier.source_name}', status {earlier.status}); to import it again, choose "
+            "'force' (--force on the command line).",
         )
 
 
@@ -55,7 +57,7 @@ def do_register_upload(
     dataset: str,
     chunks: Iterable[bytes],
     source_name: str,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     sheet: str | None = None,
     force: bool = False,
     replace: bool = False,
@@ -108,7 +110,7 @@ def do_import_file(
     dataset: str,
     path: Path,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     sheet: str | None = None,
     force: bool = False,
     replace: bool = False,
@@ -228,7 +230,12 @@ def _import_into(
             batch.normalised = dict(sorted(notes.items()))
             batch.rejects_by_reason = dict(reasons.most_common())
             batch.finished_at = now
-            batch.save()
+            batch.save(
+                update_fields=[
+                    "status", "rows_read", "rows_loaded", "rows_rejected", "blank_rows", "rows_done",
+                    "normalised", "rejects_by_reason", "finished_at",
+                ]
+            )
     except Exception:
         lake.remove(target.parent)
         raise
@@ -236,10 +243,12 @@ def _import_into(
                 done, writer.rows, rejects.count)
 
 
+_QUOTED = re.compile(r"“[^”]*”|'[^']*'")
+
+
 def _reason_kind(reason: str) -> str:
-    """Group reject reasons for the report: the English part without the quoted value."""
-    english = reason.split(" / ", 1)[-1].split(";")[0]
-    return english.split("'")[0].strip().rstrip(":")
+    """Group reject reasons for the report: the first reason, both languages, values left out."""
+    return " ".join(_QUOTED.sub("", reason.split("; ")[0]).split())
 
 
 def _fail(batch: Batch, code: str, message: str, rejects: lake.RejectsWriter, target: Path) -> None:
@@ -252,7 +261,7 @@ def _fail(batch: Batch, code: str, message: str, rejects: lake.RejectsWriter, ta
     )
 
 
-def do_retract_batch(*, batch: Batch, user: AbstractBaseUser | None = None) -> Batch:
+def do_retract_batch(*, batch: Batch, user: User | None = None) -> Batch:
     """Withdraw an active batch. Batches it had replaced become active again (undo of a replace)."""
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)

@@ -38,6 +38,7 @@ class Column:
     kind: Kind
     synonyms: tuple[str, ...] = ()
     required: bool = False
+    default: object = None  # stored when the cell is empty or the column absent
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ NAME_SYNONYMS = ("姓名",)
 REGION_SYNONYMS = ("村(社区)代码", "区划代码", "户籍地代码", "行政区划代码")
 
 
-def _c(name: str, kind: Kind, *synonyms: str, required: bool = False) -> Column:
-    return Column(name, kind, tuple(synonyms), required)
+def _c(name: str, kind: Kind, *synonyms: str, required: bool = False, default: object = None) -> Column:
+    return Column(name, kind, tuple(synonyms), required, default)
 
 
 DATASETS: dict[str, Dataset] = {
@@ -145,7 +146,7 @@ DATASETS: dict[str, Dataset] = {
                 _c("relative_id_number", Kind.ID_NUMBER, "亲属身份证号", "亲属身份证号码", required=True),
                 _c("relative_name", Kind.NAME, "亲属姓名"),
                 _c("relation", Kind.TEXT, "关系", "亲属关系", required=True),
-                _c("filed", Kind.BOOLEAN, "是否备案", "备案情况"),
+                _c("filed", Kind.BOOLEAN, "是否备案", "备案情况", default=False),
             ),
             sort_keys=("official_id_number", "relative_id_number"),
         ),

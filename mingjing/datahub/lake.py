@@ -45,13 +45,19 @@ def staging_dir(batch_id: int) -> Path:
 
 
 class PartWriter:
-    """Unsorted Parquet parts in staging; `finish` sorts them into the batch's single file."""
+    """Unsorted rows staged as one Parquet file; `finish` sorts them into the batch's file.
+
+    Staging is Parquet (lz4) rather than Arrow IPC although IPC is faster to write: DuckDB reads
+    Parquet itself within its memory limit, while a pyarrow dataset scan of IPC mapped the whole
+    staging file into memory (peak RSS 2.6 GB at 10 million rows against 1.1 GB).
+    """
 
     def __init__(self, directory: Path, schema: pa.Schema):
         self.directory = directory
         self.schema = schema
         directory.mkdir(parents=True, exist_ok=True)
-        self._writer = pq.ParquetWriter(directory / "parts.parquet", schema, compression="zstd")
+        self.parts = directory / "parts.parquet"
+        self._writer = pq.ParquetWriter(self.parts, schema, compression="lz4")
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
@@ -75,16 +81,19 @@ class PartWriter:
             }
         )
         try:
+            con.execute("SET enable_progress_bar = false")
             order = ", ".join([*(f'"{k}"' for k in sort_keys), '"_row"'])
-            source = str(self.directory / "parts.parquet").replace("'", "''")
             con.execute(
-                f"COPY (SELECT * FROM read_parquet('{source}') ORDER BY {order}) "
-                f"TO '{str(tmp).replace(chr(39), chr(39) * 2)}' "
+                f"COPY (SELECT * FROM read_parquet('{_quote(self.parts)}') ORDER BY {order}) TO '{_quote(tmp)}' "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
             )
         finally:
             con.close()
         tmp.replace(target)
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 class RejectsWriter:

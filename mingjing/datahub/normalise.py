@@ -9,7 +9,7 @@ rejected with the reason; nothing is dropped silently.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +22,7 @@ from mingjing.datahub.reader import BadRow, RawChunk
 from mingjing.lib import ids, values
 from mingjing.lib.values import ValueProblem
 
+Reasons = dict[int, list[str]]
 AMOUNT_TYPE = pa.decimal128(18, 2)
 ARROW_TYPES: dict[Kind, pa.DataType] = {
     Kind.ID_NUMBER: pa.string(),
@@ -63,7 +64,7 @@ CANONICAL: dict[Kind, str] = {
     Kind.NAME: r"^[^\s\x{3000}\x{a0}•・‧･∙⋅●]+$",
     Kind.CODE: r"^[0-9A-Za-z_\-]+$",
     Kind.DATE: r"^\d{4}-\d{2}-\d{2}$",
-    Kind.PERIOD: r"^\d{4}-\d{2}$",
+    Kind.PERIOD: r"^(19|2[01])\d{2}-(0[1-9]|1[0-2])$",  # the years parse_period accepts
     Kind.AMOUNT: r"^-?\d{1,15}(\.\d{1,2})?$",
     Kind.DECIMAL: r"^-?\d{1,15}(\.\d{1,2})?$",
     Kind.REGION: r"^\d{12}$",
@@ -132,8 +133,8 @@ def normalise_chunk(
     """Type one chunk: every row is returned either in `table` or in `rejects`."""
     n = len(chunk.rows)
     notes: Counter[str] = Counter()
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    missing: list[list[str]] = [[] for _ in range(n)]
+    reasons: Reasons = defaultdict(list)  # row index -> why it is rejected (sparse)
+    missing: Reasons = defaultdict(list)
     raw_by_name = {name: chunk.columns[i] for i, name in mapping.items()}
     label = {name: headers[i] for i, name in mapping.items()}
     typed: dict[str, pa.Array] = {}
@@ -145,34 +146,38 @@ def normalise_chunk(
         trimmed = pc.utf8_trim(raw, values.WHITESPACE)
         empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
         result = _normalise_column(col, trimmed, empty, notes)
-        for i, problem in result.problems.items():
-            reasons[i].append(f"{label[col.name]}：{problem.zh} / {col.name}: {problem.en}")
+        for row, problem in result.problems.items():
+            reasons[row].append(f"{label[col.name]}：{problem.zh} / {col.name}: {problem.en}")
         if col.required and not _has_alternative(dataset, col.name, raw_by_name):
-            for i in np.flatnonzero(empty):
-                missing[int(i)].append(col.name)
+            for at in np.flatnonzero(empty):
+                missing[int(at)].append(col.name)
         # A register's own birth date / gender column yields to the one the ID number encodes.
         typed[f"_file_{col.name}" if col.name in typed else col.name] = result.values
         typed.update(result.extra)
 
-    _resolve_lookups(dataset, typed, raw_by_name, label, reasons, notes, lookups)
+    _resolve_lookups(dataset, typed, n, reasons, notes, lookups)
     _prefer_id_derived(dataset, typed)
 
-    for i, names in enumerate(missing):
+    for row, names in missing.items():
         if names:
-            reasons[i].insert(
+            reasons[row].insert(
                 0,
                 f"缺少必填项：{'、'.join(label[c] for c in names)} / "
                 f"required value missing: {', '.join(names)}",
             )
-    keep = np.array([not r for r in reasons], dtype=bool)
+    keep = np.ones(n, dtype=bool)
+    keep[[i for i, r in reasons.items() if r]] = False
     rejects = [
-        BadRow(int(chunk.rows[i]), "; ".join(reasons[i]), [c[i].as_py() for c in chunk.columns])
+        BadRow(int(chunk.rows[i]), "; ".join(reasons[int(i)]), [c[i].as_py() for c in chunk.columns])
         for i in np.flatnonzero(~keep)
     ]
     rejects.extend(chunk.bad)
     schema = arrow_schema(dataset)
     mask = pa.array(keep)
     arrays = []
+    for col in dataset.columns:
+        if col.default is not None and col.name not in typed:
+            typed[col.name] = pa.array([col.default] * n, ARROW_TYPES[col.kind])
     for f in schema:
         if f.name == "_batch":
             arrays.append(pa.array(np.full(int(keep.sum()), batch_id, dtype=np.int64)))
@@ -186,7 +191,7 @@ def normalise_chunk(
 
 
 def _has_alternative(dataset: Dataset, name: str, mapped: dict[str, pa.Array]) -> bool:
-    alternative = dataset.alternatives.get(name)
+    alternative = dataset.alternatives.get(name, ())
     return bool(alternative) and all(a in mapped for a in alternative)
 
 
@@ -194,7 +199,9 @@ def _normalise_column(col: Column, trimmed: pa.Array, empty: np.ndarray, notes: 
     if col.kind is Kind.ID_NUMBER:
         return _normalise_ids(col.name, trimmed, empty, notes)
     if col.kind is Kind.TEXT:
-        return _Column(pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), trimmed), {})
+        # Full-width folded like every other kind (NFKC turns U+3000 into a space: trim again).
+        folded = pc.utf8_trim(pc.utf8_normalize(trimmed, "NFKC"), values.WHITESPACE)
+        return _Column(pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), folded), {})
     pattern = CANONICAL.get(col.kind)
     fast = (
         pc.match_substring_regex(trimmed, pattern).to_numpy(zero_copy_only=False)
@@ -213,8 +220,15 @@ def _normalise_column(col: Column, trimmed: pa.Array, empty: np.ndarray, notes: 
     if slow.any():
         slow_idx = np.flatnonzero(slow)
         parsed, problems = _parse_distinct(col.kind, pc.take(trimmed, pa.array(slow_idx)), slow_idx, notes)
-        replacement = pa.array(parsed, out_type)
-        fast_values = pc.replace_with_mask(fast_values, pa.array(slow), replacement)
+        if fast.any():
+            fast_values = pc.replace_with_mask(fast_values, pa.array(slow), pa.array(parsed, out_type))
+        else:  # no fast path (lists have no replace_with_mask kernel): build the column whole
+            whole: list[object] = [None] * len(trimmed)
+            for position, value in zip(slow_idx, parsed, strict=True):
+                whole[position] = value
+            fast_values = pa.array(whole, out_type)
+    if col.default is not None:
+        fast_values = fast_values.fill_null(col.default)
     return _Column(fast_values, problems)
 
 
@@ -261,21 +275,29 @@ def _parse_distinct(
 
 
 def _normalise_ids(name: str, trimmed: pa.Array, empty: np.ndarray, notes: Counter[str]) -> _Column:
-    """ID numbers: canonical ones checked as a NumPy matrix, the rest one distinct value at a time."""
+    """ID numbers: canonical ones checked as a NumPy matrix, the rest one distinct value at a time.
+
+    Steps: 1. the canonical-shaped rows (`^\\d{17}[\\dX]$`): birth date parsed vectorised, checksum
+    over an (N, 18) byte matrix; 2. the others through `ids.normalise_id_number` once per distinct
+    value (15-digit upgrade, full-width, lower-case x, separators); 3. derived columns.
+    """
     n = len(trimmed)
     fast = pc.match_substring_regex(trimmed, _ID_CANONICAL).to_numpy(zero_copy_only=False)
+    fast_mask = pa.array(fast)
     valid = np.zeros(n, dtype=bool)
     numbers = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), trimmed)
+    null_string = pa.scalar(None, pa.string())
+    born = pc.strptime(
+        pc.if_else(fast_mask, pc.utf8_slice_codeunits(trimmed, 6, 14), null_string),
+        format="%Y%m%d", unit="s", error_is_null=True,
+    ).cast(pa.date32())
     if fast.any():
         fast_idx = np.flatnonzero(fast)
-        canon = pc.take(trimmed, pa.array(fast_idx))
-        matrix = _ascii_matrix(canon)
-        born = _birth_dates(canon)
-        born_ok = ~pc.is_null(born).to_numpy(zero_copy_only=False)
-        days = born.fill_null(dt.date(1, 1, 1)).cast(pa.int32()).to_numpy(zero_copy_only=False)
+        matrix = _ascii_matrix(pc.take(trimmed, pa.array(fast_idx)))
+        days = born.fill_null(dt.date(1, 1, 1)).cast(pa.int32()).to_numpy(zero_copy_only=False)[fast_idx]
         min_day = (ids.MIN_BIRTH - dt.date(1970, 1, 1)).days
         max_day = (dt.date.today() - dt.date(1970, 1, 1)).days
-        valid[fast_idx] = ids.check_many(matrix) & born_ok & (days >= min_day) & (days <= max_day)
+        valid[fast_idx] = ids.check_many(matrix) & (days >= min_day) & (days <= max_day)
     slow = ~fast & ~empty
     if slow.any():
         slow_idx = np.flatnonzero(slow)
@@ -285,12 +307,14 @@ def _normalise_ids(name: str, trimmed: pa.Array, empty: np.ndarray, notes: Count
         shaped = []
         for u, text in enumerate(encoded.dictionary.to_pylist()):
             result = ids.normalise_id_number(text)
-            shaped.append(result)
+            shaped.append((result.value, result.valid, ids.birth_date(result.value) if len(result.value) == 18 else None))
             for note in result.notes:
                 if note != "id_invalid":
                     notes[note] += int(counts[u])
-        numbers = pc.replace_with_mask(numbers, pa.array(slow), pa.array([shaped[i].value for i in indices], pa.string()))
-        valid[slow_idx] = np.array([shaped[i].valid for i in indices], dtype=bool)
+        slow_mask = pa.array(slow)
+        numbers = pc.replace_with_mask(numbers, slow_mask, pa.array([shaped[i][0] for i in indices], pa.string()))
+        born = pc.replace_with_mask(born, slow_mask, pa.array([shaped[i][2] for i in indices], pa.date32()))
+        valid[slow_idx] = np.array([shaped[i][1] for i in indices], dtype=bool)
     invalid = int((~valid & ~empty).sum())
     if invalid:
         notes["id_invalid"] += invalid
@@ -300,10 +324,8 @@ def _normalise_ids(name: str, trimmed: pa.Array, empty: np.ndarray, notes: Count
         return _Column(numbers, {}, {f"{prefix}id_valid": valid_arr})
     extra = {
         "id_valid": valid_arr,
-        "birth_date": _birth_dates(numbers),
-        "gender": pc.if_else(
-            pc.equal(pc.bit_wise_and(_digit(numbers, 16), 1), 1), "男", "女"
-        ),
+        "birth_date": born,
+        "gender": pc.if_else(pc.equal(pc.bit_wise_and(_digit(numbers, 16), 1), 1), "男", "女"),
         "id_region": pc.utf8_slice_codeunits(numbers, 0, 6),
     }
     return _Column(numbers, {}, extra)
@@ -315,12 +337,6 @@ def _ascii_matrix(canon: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(canon.buffers()[1], dtype=np.int32)[: len(canon) + 1]
     data = np.frombuffer(canon.buffers()[2], dtype=np.uint8)
     return data[offsets[0] : offsets[-1]].reshape(len(canon), 18)
-
-
-def _birth_dates(numbers: pa.Array) -> pa.Array:
-    digits = pc.utf8_slice_codeunits(numbers, 6, 14)
-    shaped = pc.if_else(pc.match_substring_regex(digits, r"^\d{8}$"), digits, pa.scalar(None, pa.string()))
-    return pc.strptime(shaped, format="%Y%m%d", unit="s", error_is_null=True).cast(pa.date32())
 
 
 def _digit(numbers: pa.Array, position: int) -> pa.Array:
@@ -343,21 +359,20 @@ def _prefer_id_derived(dataset: Dataset, typed: dict[str, pa.Array]) -> None:
 def _resolve_lookups(
     dataset: Dataset,
     typed: dict[str, pa.Array],
-    raw_by_name: dict[str, pa.Array],
-    label: dict[str, str],
-    reasons: list[list[str]],
+    n: int,
+    reasons: Reasons,
     notes: Counter[str],
     lookups: Lookups,
 ) -> None:
     """Fill codes given by name (payments), derive region levels, count unknown region codes."""
     if dataset.name == "payments":
         _fill_from_names(
-            typed, "program_code", ("program_name",), lambda key: lookups.programs.get(key[0]),
+            typed, n, "program_code", ("program_name",), lambda key: lookups.programs.get(key[0]),
             reasons, notes, "program_from_name",
             "项目名称“{0}”在补贴项目中找不到 / programme name '{0}' not found in programs",
         )
         _fill_from_names(
-            typed, "region_code", ("township_name", "village_name"),
+            typed, n, "region_code", ("township_name", "village_name"),
             lambda key: lookups.villages.get((key[0], key[1])),
             reasons, notes, "region_from_names",
             "乡镇/村“{0}/{1}”在行政区划中找不到 / township+village '{0}/{1}' not found in regions",
@@ -377,17 +392,17 @@ def _resolve_lookups(
 
 def _fill_from_names(
     typed: dict[str, pa.Array],
+    n: int,
     target: str,
     name_columns: tuple[str, ...],
     resolve: Callable[[tuple[str, ...]], str | None],
-    reasons: list[list[str]],
+    reasons: Reasons,
     notes: Counter[str],
     note: str,
     message: str,
 ) -> None:
     if not all(c in typed for c in name_columns):
         return
-    n = len(reasons)
     current = typed.get(target)
     need = np.ones(n, dtype=bool) if current is None else pc.is_null(current).to_numpy(zero_copy_only=False)
     if not need.any():
@@ -406,5 +421,5 @@ def _fill_from_names(
             notes[note] += 1
     typed[target] = pa.array(filled, pa.string())
     for i in np.flatnonzero(need):
-        if filled[int(i)] is None and not reasons[int(i)]:
+        if filled[int(i)] is None and not reasons.get(int(i)):
             reasons[int(i)].append(f"缺少必填项 / required value missing: {target}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -67,8 +68,8 @@ class DatasetSummary:
 
 
 def dataset_summaries() -> list[DatasetSummary]:
-    stats = {
-        row["dataset"]: row
+    stats: dict[str, dict[str, Any]] = {
+        row["dataset"]: dict(row)
         for row in Batch.objects.filter(status=Batch.Status.ACTIVE)
         .values("dataset")
         .annotate(batches=Count("id"), rows=Sum("rows_loaded"), last=Max("finished_at"))

@@ -17,9 +17,11 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -33,7 +35,6 @@ SAMPLE_BYTES = 256 * 1024
 BLOCK_SIZE = 8 * 1024 * 1024
 SHEET_CHUNK = 50_000
 DELIMITERS = (",", "\t", "|")
-_LINE_DELIMITER = "\x1f"  # a control character no department file uses: one line = one value
 
 
 class FileProblem(Exception):
@@ -73,7 +74,7 @@ class Source:
     delimiter: str | None = None
     sheet: str | None = None
     blank_rows: int = 0
-    _sheet_rows: Iterator[list[object]] | None = None
+    _sheet_rows: Iterator[list[Any]] | None = None
 
     def chunks(self) -> Iterator[RawChunk]:
         if self.format == "csv":
@@ -83,44 +84,49 @@ class Source:
     # -- text files ----------------------------------------------------------------------------
 
     def _text_chunks(self) -> Iterator[RawChunk]:
-        assert self.encoding is not None and self.delimiter is not None
-        reader = pacsv.open_csv(
-            str(self.path),
-            read_options=pacsv.ReadOptions(
-                encoding=self.encoding,
-                skip_rows=self.header_row,
-                column_names=["line"],
-                block_size=BLOCK_SIZE,
+        """Blocks of whole lines; a clean block goes to pyarrow's CSV parser, others line by line.
+
+        A block is clean when it has no quote character and every line has exactly one field per
+        header: then each line is one row and row numbers are exact. Anything else (quotes,
+        ragged or blank lines) is split line by line with the same row numbering.
+        """
+        assert self.delimiter is not None
+        width = len(self.headers)
+        names = [f"c{i}" for i in range(width)]
+        options = (
+            pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE),
+            pacsv.ParseOptions(
+                delimiter=self.delimiter, quote_char=False, newlines_in_values=False, ignore_empty_lines=False
             ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=_LINE_DELIMITER,
-                quote_char=False,
-                escape_char=False,
-                double_quote=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={"line": pa.string()},
+            pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
         next_row = self.header_row + 1
         pending: list[tuple[int, str]] = []  # a quoted cell spanning lines, not yet closed
-        width = len(self.headers)
-        try:
-            for batch in reader:
-                lines = batch.column(0)
-                first_row = next_row
-                next_row += len(lines)
-                yield from self._split_lines(lines, first_row, width, pending)
-        except pa.ArrowInvalid as exc:
-            raise FileProblem(
-                "undecodable",
-                f"文件无法按 {self.encoding} 编码读取(可能混用了多种编码)：{exc}",
-                f"the file cannot be read as {self.encoding} (mixed encodings?): {exc}",
-            ) from exc
+        for block in self._utf8_blocks():
+            count = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            first_row, next_row = next_row, next_row + count
+            if not pending and _is_clean(block, ord(self.delimiter), width):
+                try:
+                    table = pacsv.read_csv(pa.py_buffer(block), *options)
+                except pa.ArrowInvalid as exc:
+                    raise self._undecodable(exc) from exc
+                if table.num_rows == count:
+                    rows = np.arange(first_row, next_row, dtype=np.int64)
+                    yield RawChunk(rows, [table.column(i).combine_chunks() for i in range(width)])
+                    continue
+            try:
+                text = block.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise self._undecodable(exc) from exc
+            lines = text.split("\n")
+            if block.endswith(b"\n"):
+                lines.pop()
+            lines = [line.removesuffix("\r") for line in lines]
+            yield from self._split_lines(pa.array(lines, pa.string()), first_row, width, pending)
         if pending:
             row, text = pending[0][0], "\n".join(t for _, t in pending)
             yield RawChunk(
@@ -128,6 +134,43 @@ class Source:
                 [pa.array([], pa.string())] * width,
                 [BadRow(row, "引号未闭合 / unbalanced quote", [text])],
             )
+
+    def _utf8_blocks(self) -> Iterator[bytes]:
+        """The data lines below the header, as UTF-8 blocks that end on a line boundary."""
+        assert self.encoding is not None
+        decoder = None if self.encoding == "utf8" else codecs.getincrementaldecoder(self.encoding)("strict")
+        skip = self.header_row
+        carry = b""
+        with self.path.open("rb") as f:
+            while True:
+                raw = f.read(BLOCK_SIZE)
+                if decoder is not None:
+                    try:
+                        data = decoder.decode(raw, final=not raw).encode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise self._undecodable(exc) from exc
+                else:
+                    data = raw
+                data = carry + data
+                if not raw:
+                    if data and not skip:
+                        yield data
+                    return
+                cut = data.rfind(b"\n") + 1
+                block, carry = data[:cut], data[cut:]
+                while skip and block:
+                    newline = block.find(b"\n")
+                    block = block[newline + 1 :] if newline >= 0 else b""
+                    skip -= 1
+                if block:
+                    yield block
+
+    def _undecodable(self, exc: Exception) -> FileProblem:
+        return FileProblem(
+            "undecodable",
+            f"文件无法按 {self.reported_encoding} 编码完整读取(可能混用了多种编码)：{exc}",
+            f"the file cannot be read as {self.reported_encoding} throughout (mixed encodings?): {exc}",
+        )
 
     def _split_lines(
         self, lines: pa.Array, first_row: int, width: int, pending: list[tuple[int, str]]
@@ -138,16 +181,20 @@ class Source:
         if pending or _has_open_quote(lines, quoted):
             yield self._python_rows([(int(r), lines[i].as_py()) for i, r in enumerate(rows)], width, pending)
             return
+        blank = pc.match_substring_regex(lines, f"^[\\s{re.escape(self.delimiter)}]*$").to_numpy(
+            zero_copy_only=False
+        )
+        self.blank_rows += int(blank.sum())
         fields = pc.split_pattern(lines, self.delimiter)
         lengths = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
-        fast = (lengths == width) & ~quoted
+        fast = (lengths == width) & ~quoted & ~blank
         if fast.any():
             take = pc.filter(fields, pa.array(fast))
             flat = pc.list_flatten(take)
             count = int(fast.sum())
             columns = [flat.take(pa.array(np.arange(i, count * width, width))) for i in range(width)]
             yield RawChunk(rows[fast], columns)
-        slow = np.flatnonzero(~fast)
+        slow = np.flatnonzero(~fast & ~blank)
         if len(slow):
             yield self._python_rows([(int(rows[i]), lines[int(i)].as_py()) for i in slow], width, pending)
 
@@ -216,6 +263,22 @@ class Source:
 def _chunk_from_cells(rows: list[int], cells: list[list[str]], width: int) -> RawChunk:
     columns = [pa.array([c[i] for c in cells], pa.string()) for i in range(width)]
     return RawChunk(np.array(rows, dtype=np.int64), columns)
+
+
+def _is_clean(block: bytes, delimiter: int, width: int) -> bool:
+    """No quotes, and exactly `width - 1` delimiters on every line (so no blank lines either)."""
+    data = np.frombuffer(block, dtype=np.uint8)
+    if width < 2 or (data == ord('"')).any():
+        return False
+    ends = np.flatnonzero(data == ord("\n"))
+    if not block.endswith(b"\n"):
+        ends = np.append(ends, len(data))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    delimiters = np.flatnonzero(data == delimiter)
+    counts = np.searchsorted(delimiters, ends) - np.searchsorted(delimiters, starts)
+    # A line of nothing but delimiters (`,,,,`) is blank: the line-by-line path counts it so.
+    lengths = ends - starts
+    return bool((counts == width - 1).all() and (lengths > width).all())
 
 
 def _has_open_quote(lines: pa.Array, quoted: np.ndarray) -> bool:
@@ -297,22 +360,36 @@ def _detect_encoding(head: bytes) -> tuple[str, str, int]:
 def _open_text(path: Path, head: bytes, dataset: Dataset) -> Source:
     read_encoding, reported, bom = _detect_encoding(head)
     text = head[bom:].decode("utf-16" if read_encoding == "utf-16" else reported, errors="replace")
-    lines = text.splitlines()[: MAX_TITLE_ROWS + 20]
-    best: tuple[int, str, int, list[str]] | None = None  # (mapped count, delimiter, row, headers)
+    lines = [line.removesuffix("\r") for line in text.split("\n")[: MAX_TITLE_ROWS + 20]]
+    best: tuple[int, str, int, list[str]] | None = None  # (mapped count, delimiter, line, headers)
     for delimiter in DELIMITERS:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        rows, ends = _records(lines, delimiter)
         found = _find_header(rows, dataset)
         if found and (best is None or found[1] > best[0]):
-            best = (found[1], delimiter, found[0], rows[found[0]])
+            # The header's row number is the physical line it ends on: a title cell may span lines.
+            best = (found[1], delimiter, ends[found[0]], rows[found[0]])
     if best is None:
-        candidates = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=_guess_delimiter(lines)))
+        candidates, _ = _records(lines, _guess_delimiter(lines))
         raise _missing_columns(dataset, _first_nonblank(candidates))
-    _, delimiter, header_index_, headers = best
-    source = _mapped_source(path, "csv", headers, header_index_ + 1, dataset)
+    _, delimiter, header_line, headers = best
+    source = _mapped_source(path, "csv", headers, header_line, dataset)
     source.encoding = read_encoding
     source.delimiter = delimiter
     source.reported_encoding = reported
     return source
+
+
+def _records(lines: list[str], delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """CSV records of the first lines, with the physical line number each one ends on."""
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+    rows, ends = [], []
+    try:
+        for record in reader:
+            rows.append(record)
+            ends.append(reader.line_num)
+    except csv.Error:
+        pass  # an unclosed quote at the end of the sample: the records before it are enough
+    return rows, ends
 
 
 def _open_workbook(path: Path, dataset: Dataset, sheet: str | None, fmt: str) -> Source:
@@ -350,7 +427,7 @@ def _open_workbook(path: Path, dataset: Dataset, sheet: str | None, fmt: str) ->
     return source
 
 
-def _chain(first: list[list[str]], rest: Iterator[list[object]]) -> Iterator[list[object]]:
+def _chain(first: list[list[str]], rest: Iterator[list[Any]]) -> Iterator[list[Any]]:
     yield from first
     yield from rest
 

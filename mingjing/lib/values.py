@@ -135,6 +135,11 @@ def parse_period(raw: str) -> Parsed:
                 canonical = f"{year:04d}-{month:02d}"
                 return value, (None if raw == canonical else "period_reformatted")
             break
+    if re.fullmatch(r"\d{4}", text):
+        # A bare year is not a month; read as an Excel serial it would silently become 1905-07.
+        raise ValueProblem(
+            f"无法识别的发放期间“{raw}”(缺少月份)", f"unparseable period '{raw}' (no month)"
+        )
     try:
         day, _ = parse_date(raw)
     except ValueProblem:

@@ -1,0 +1,64 @@
+"""`mingjing worker`: run the background worker (imports now; detection runs and sweeps later).
+
+A thin wrapper around django-tasks-db's `db_worker` with this project's defaults: every queue,
+a one-second poll, no autoreload (a reload would kill an import half-way). `--batch` processes
+everything queued and exits, for cron jobs, scripts and tests.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+_SIGNALS = [s for s in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, s)]
+
+
+class Command(BaseCommand):
+    help = "Run the background worker: imports and other queued tasks."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--batch", action="store_true", help="process every queued task, then exit"
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="seconds between polls when idle (default: 1)",
+        )
+        parser.add_argument(
+            "--queue-name", default="*", help="queues to process, comma separated (default: all)"
+        )
+        parser.add_argument(
+            "--max-tasks", type=int, default=None, help="exit after this many tasks"
+        )
+        parser.add_argument(
+            "--reload", action="store_true", help="restart on code changes (development only)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker_options: dict[str, Any] = {
+            "queue_name": options["queue_name"],
+            "interval": options["interval"],
+            "batch": options["batch"],
+            "reload": options["reload"] and not options["batch"],
+            # The random start-up delay spreads a fleet of workers; a one-off run needs none.
+            "startup_delay": not options["batch"],
+            "verbosity": options["verbosity"],
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+        }
+        if options["max_tasks"] is not None:
+            worker_options["max_tasks"] = options["max_tasks"]
+        # db_worker installs its own signal handlers; put ours back when it returns, so a
+        # `--batch` run inside another process (a test, a script) leaves it as it was.
+        saved = {name: signal.getsignal(getattr(signal, name)) for name in _SIGNALS}
+        try:
+            call_command("db_worker", **worker_options)
+        finally:
+            for name, handler in saved.items():
+                if handler is not None:
+                    signal.signal(getattr(signal, name), handler)
