@@ -181,7 +181,7 @@ class Source:
         if pending or _has_open_quote(lines, quoted):
             yield self._python_rows([(int(r), lines[i].as_py()) for i, r in enumerate(rows)], width, pending)
             return
-        blank = pc.match_substring_regex(lines, f"^[\\s{re.escape(self.delimiter)}]*$").to_numpy(
+        blank = pc.match_substring_regex(lines, f"^[\\s{re.escape(self.delimiter or ',')}]*$").to_numpy(
             zero_copy_only=False
         )
         self.blank_rows += int(blank.sum())

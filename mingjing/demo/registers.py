@@ -29,8 +29,6 @@ from mingjing.demo.county import (
     People,
     age_on,
     first_month_aged,
-    month_end,
-    month_index,
     ymd,
 )
 
@@ -46,8 +44,8 @@ class Programme:
     excludes: tuple[str, ...] = ()
 
 
-DIBAO, TEKUN, ELDERLY, DISABILITY, EDUCATION, FARMLAND, BASIC_PENSION = (
-    "MZ001", "MZ002", "MZ003", "CL001", "JY001", "NY001", "RS001",
+DIBAO, TEKUN, ELDERLY, DISABILITY, EDUCATION, FARMLAND, BASIC_PENSION, FAMILY_REWARD = (
+    "MZ001", "MZ002", "MZ003", "CL001", "JY001", "NY001", "RS001", "WJ001",
 )
 PROGRAMMES: dict[str, Programme] = {
     p.code: p
@@ -61,9 +59,11 @@ PROGRAMMES: dict[str, Programme] = {
         Programme(EDUCATION, "雨露计划", "education", "教育局", 25_000),
         Programme(FARMLAND, "耕地地力保护补贴", "agriculture", "农业农村局", None),
         Programme(BASIC_PENSION, "城乡居民基础养老金", "other", "人社局", 18_800, min_age=60),
+        Programme(FAMILY_REWARD, "农村部分计划生育家庭奖励扶助金", "other", "卫健局", 8_000, min_age=60),
     )
 }
 ASSISTANCE = (DIBAO, TEKUN)
+EXTRA_ACCOUNT = 10**9  # account ids from here on belong to people missing from the register
 FARMLAND_MONTH = 6  # the farmland subsidy is paid once a year, for June
 FARMLAND_CENTS_PER_TENTH_MU = 955  # 95.50 yuan per mu
 
@@ -142,7 +142,7 @@ class Registers:
     plans: dict[str, Plan] = field(default_factory=lambda: {c: Plan() for c in PROGRAMMES})
     # Explicit payment rows (planted duplicates, unknown IDs, refunds): see plants.py.
     extra_payments: list[dict[str, Any]] = field(default_factory=list)
-    # Accounts not owned by a person of the register (account id >= len(people)): holder names.
+    # Accounts not owned by a person of the register (account id EXTRA_ACCOUNT + k): holder names.
     extra_accounts: list[str] = field(default_factory=list)
 
 
@@ -183,7 +183,7 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
     6. students and education aid                   -> paid only in months of an active record (YKT09)
     7. disability certificates and allowance         -> paid only after the month of issue (YKT14)
     8. elderly allowance                            -> every living person aged >= 80 paid (YKT05, YKT15)
-    9. basic pension and farmland subsidy           -> from age 60; the living head (or next adult) paid
+    9. basic pension, family reward, farmland        -> from age 60; the living head (or next adult) paid
     Every plan stops at the month of death or moving out (YKT01, YKT11); every person has one
     account, and dibao households may share the head's (YKT07).
     """
@@ -212,7 +212,7 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
             employer = _employer(rng, county.name, township_name[people.village[p]])
             end = None
             if retired:
-                end = _d(people.birth[p]) .replace(day=1) + timedelta(days=60 * 365 + 15)
+                end = _d(people.birth[p]).replace(day=1) + timedelta(days=60 * 365 + 15)
                 pension_start = date(end.year + (end.month == 12), end.month % 12 + 1, 1)
                 reg.pensions.add(pid=p, cents=int(rng.integers(300_000, 600_000)), start=pension_start,
                                  end=None)
@@ -372,6 +372,10 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
     reg.plans[BASIC_PENSION].add_many(
         pid=basic, start=np.maximum(start60[basic], first_pay[basic]), end=last_pay[basic],
         cents=np.where(age_end[basic] >= 75, 18_800, 15_800), village=people.village[basic], account=basic)
+    reward = np.flatnonzero((start60 <= last_pay) & (rng.random(n) < 0.45))
+    reg.plans[FAMILY_REWARD].add_many(
+        pid=reward, start=np.maximum(start60[reward], first_pay[reward]), end=last_pay[reward],
+        cents=8_000, village=people.village[reward], account=reward)
     farming = np.flatnonzero(rng.random(n_households) < 0.7)
     mu_tenths = rng.integers(15, 121, size=n_households)
     for m in range(cal.months):
@@ -496,11 +500,3 @@ def _business(rng: np.random.Generator, reg: Registers, county: County, people: 
     reg.businesses.add(pid=p, business=f"{county.name}{county.township_names[t]}{stem}{kind}",
                        role=role, established=_d(date(2006, 1, 1).toordinal() + int(rng.integers(0, 7000))),
                        status=status)
-
-
-def month_idx_end(cal: Calendar, m: int) -> date:
-    return month_end(cal.first_abs + m)
-
-
-__all__ = ["ASSISTANCE", "PROGRAMMES", "Plan", "Programme", "Registers", "Table", "build_registers",
-           "month_idx_end", "month_index", "payable_months"]
