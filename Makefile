@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy mingjing
+	$(BIN)/mypy mingjing engine
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py

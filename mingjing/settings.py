@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "mingjing.datahub",
+    "mingjing.analysis",
     "mingjing.console",
 ]
 
@@ -136,6 +137,11 @@ EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.Em
 # DuckDB, used to sort a batch into its final Parquet file (and later to run problem models).
 DUCKDB_MEMORY_LIMIT = os.getenv("MINGJING_DUCKDB_MEMORY_LIMIT", "1GB")
 DUCKDB_THREADS = int(os.getenv("MINGJING_DUCKDB_THREADS", "2"))
+# Detection runs: DuckDB's memory for one model, and the Spark master for `--engine spark`.
+ENGINE_MEMORY_LIMIT = os.getenv("MINGJING_ENGINE_MEMORY_LIMIT", "4GB")
+SPARK_MASTER = os.getenv("MINGJING_SPARK_MASTER", "local[2]")
+# Problem models: the built-in rule files, or a county's own folder of them.
+RULES_DIR = Path(os.getenv("MINGJING_RULES_DIR", BASE_DIR / "engine" / "rules"))
 
 LOGGING = {
     "version": 1,

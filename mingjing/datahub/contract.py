@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import pyarrow as pa
+
 
 class Kind(StrEnum):
     """How a column's text is normalised and typed (see `mingjing.lib.values`)."""
@@ -315,3 +317,52 @@ def missing_required(dataset: Dataset, mapped: set[str]) -> list[str]:
 def stored_columns(dataset: Dataset) -> list[Column]:
     lookup = LOOKUP_ONLY.get(dataset.name, ())
     return [c for c in dataset.columns if c.name not in lookup]
+
+
+# -- the stored (Parquet) schema -----------------------------------------------------------
+
+AMOUNT_TYPE = pa.decimal128(18, 2)
+ARROW_TYPES: dict[Kind, pa.DataType] = {
+    Kind.ID_NUMBER: pa.string(),
+    Kind.NAME: pa.string(),
+    Kind.TEXT: pa.string(),
+    Kind.CODE: pa.string(),
+    Kind.DATE: pa.date32(),
+    Kind.PERIOD: pa.date32(),
+    Kind.AMOUNT: AMOUNT_TYPE,
+    Kind.DECIMAL: AMOUNT_TYPE,
+    Kind.INTEGER: pa.int32(),
+    Kind.BOOLEAN: pa.bool_(),
+    Kind.REGION: pa.string(),
+    Kind.REGION_LEVEL: pa.string(),
+    Kind.CATEGORY: pa.string(),
+    Kind.GENDER: pa.string(),
+    Kind.CODE_LIST: pa.list_(pa.string()),
+}
+
+
+def id_columns(column: str) -> dict[str, pa.DataType]:
+    """Columns stored for an ID-number column: the number, its validity, and what it encodes."""
+    prefix = column[: -len("id_number")]
+    if prefix:
+        return {column: pa.string(), f"{prefix}id_valid": pa.bool_()}
+    return {
+        "id_number": pa.string(),
+        "id_valid": pa.bool_(),
+        "birth_date": pa.date32(),
+        "gender": pa.string(),
+        "id_region": pa.string(),
+    }
+
+
+def arrow_schema(dataset: Dataset) -> pa.Schema:
+    fields: dict[str, pa.DataType] = {}
+    for col in stored_columns(dataset):
+        if col.kind is Kind.ID_NUMBER:
+            for name, typ in id_columns(col.name).items():
+                fields.setdefault(name, typ)
+        else:
+            fields.setdefault(col.name, ARROW_TYPES[col.kind])
+    fields["_batch"] = pa.int64()
+    fields["_row"] = pa.int64()
+    return pa.schema(list(fields.items()))

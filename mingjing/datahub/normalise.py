@@ -17,31 +17,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mingjing.datahub.contract import Column, Dataset, Kind, stored_columns
+from mingjing.datahub.contract import ARROW_TYPES, Column, Dataset, Kind, arrow_schema
 from mingjing.datahub.reader import BadRow, RawChunk
 from mingjing.lib import ids, values
 from mingjing.lib.values import ValueProblem
 
 Reasons = dict[int, list[str]]
-AMOUNT_TYPE = pa.decimal128(18, 2)
-ARROW_TYPES: dict[Kind, pa.DataType] = {
-    Kind.ID_NUMBER: pa.string(),
-    Kind.NAME: pa.string(),
-    Kind.TEXT: pa.string(),
-    Kind.CODE: pa.string(),
-    Kind.DATE: pa.date32(),
-    Kind.PERIOD: pa.date32(),
-    Kind.AMOUNT: AMOUNT_TYPE,
-    Kind.DECIMAL: AMOUNT_TYPE,
-    Kind.INTEGER: pa.int32(),
-    Kind.BOOLEAN: pa.bool_(),
-    Kind.REGION: pa.string(),
-    Kind.REGION_LEVEL: pa.string(),
-    Kind.CATEGORY: pa.string(),
-    Kind.GENDER: pa.string(),
-    Kind.CODE_LIST: pa.list_(pa.string()),
-}
-
 SCALAR_PARSERS: dict[Kind, Callable[[str], values.Parsed]] = {
     Kind.NAME: values.normalise_name,
     Kind.TEXT: values.normalise_text,
@@ -70,33 +51,6 @@ CANONICAL: dict[Kind, str] = {
     Kind.REGION: r"^\d{12}$",
 }
 _ID_CANONICAL = r"^\d{17}[\dX]$"
-
-
-def id_columns(column: str) -> dict[str, pa.DataType]:
-    """Columns stored for an ID-number column: the number, its validity, and what it encodes."""
-    prefix = column[: -len("id_number")]
-    if prefix:
-        return {column: pa.string(), f"{prefix}id_valid": pa.bool_()}
-    return {
-        "id_number": pa.string(),
-        "id_valid": pa.bool_(),
-        "birth_date": pa.date32(),
-        "gender": pa.string(),
-        "id_region": pa.string(),
-    }
-
-
-def arrow_schema(dataset: Dataset) -> pa.Schema:
-    fields: dict[str, pa.DataType] = {}
-    for col in stored_columns(dataset):
-        if col.kind is Kind.ID_NUMBER:
-            for name, typ in id_columns(col.name).items():
-                fields.setdefault(name, typ)
-        else:
-            fields.setdefault(col.name, ARROW_TYPES[col.kind])
-    fields["_batch"] = pa.int64()
-    fields["_row"] = pa.int64()
-    return pa.schema(list(fields.items()))
 
 
 @dataclass

@@ -81,6 +81,7 @@ class FileSpec:
     titles: list[str] = field(default_factory=list)
     style: Style = PLAIN
     notes: list[str] = field(default_factory=list)  # first-sheet text when `sheet` is set
+    junk: tuple[str, ...] = ()  # rows the importer must reject, appended at the end (payments)
 
 
 # --- value renderings ------------------------------------------------------------------------
@@ -210,6 +211,8 @@ class Sink:
         self.rng = random.Random(seed)
         self.rows = 0
         self.rejects = 0
+        self.amount_total = 0  # cents of the rows written, for a totals (合计) row
+        self.last_row: Mapping[str, Any] | None = None
         self.closed = False
         # GBK lacks some characters (¥, •, ‧); GB18030 and UTF-8 encode everything.
         self.narrow = spec.encoding is not None and spec.encoding.lower() in ("gbk", "gb2312")
@@ -292,6 +295,21 @@ class Sink:
 
     def write(self, row: Mapping[str, Any]) -> None:
         self._emit(self.render_row(row))
+        self.rows += 1
+        self.last_row = row
+        amount = row.get("amount")
+        if isinstance(amount, int):
+            self.amount_total += amount
+
+    def write_junk(self, row: Mapping[str, Any]) -> None:
+        """A typed row that the importer must reject (it carries a missing or garbled `Raw` value)."""
+        self._emit(self.render_row(row))
+        self.rows += 1
+        self.rejects += 1
+
+    def write_cells(self, cells: list[Any]) -> None:
+        """Cells exactly as given, in column order (a good row, e.g. a numeric standard)."""
+        self._emit(cells)
         self.rows += 1
 
     def write_raw(self, cells: Mapping[str, str], *, reject: bool = True) -> None:
