@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from mingjing.analysis.models import Run
 from mingjing.datahub.actions import do_import_file
 from mingjing.datahub.models import Batch
 from mingjing.datahub.reader import FileProblem
@@ -93,6 +94,9 @@ class Command(BaseCommand):
             self.generate(county, options["persons"], seed=1)
         if not Batch.objects.filter(status=Batch.Status.ACTIVE).exists():
             self.load(county)
+        if not Run.objects.filter(status=Run.Status.DONE).exists():
+            self.stdout.write("运行问题模型 / running the problem models ...")
+            call_command("detect", stdout=self.stdout)
         self.create_accounts()
         if options["no_serve"]:
             return
