@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "mingjing.datahub",
     "mingjing.analysis",
+    "mingjing.audit",
     "mingjing.console",
 ]
 
