@@ -54,9 +54,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "mingjing.accounts",
     "mingjing.datahub",
     "mingjing.analysis",
     "mingjing.audit",
+    "mingjing.alerts",
     "mingjing.console",
 ]
 
@@ -121,6 +123,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = HOME / "static"
+MEDIA_ROOT = HOME / "media"  # alert attachments
+MEDIA_URL = "/media/"
 
 # Uploads go to disk, never to memory: payment rolls are hundreds of megabytes.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -134,6 +138,12 @@ TASKS = {
 }
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.getenv("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "mingjing@localhost")
+# Group robots (DingTalk / WeCom) that receive alert notifications, comma separated URLs.
+WEBHOOK_URLS = [u for u in os.getenv("MINGJING_WEBHOOK_URLS", "").split(",") if u]
+BASE_URL = os.getenv("MINGJING_BASE_URL", "http://127.0.0.1:8000")
 
 # DuckDB, used to sort a batch into its final Parquet file (and later to run problem models).
 DUCKDB_MEMORY_LIMIT = os.getenv("MINGJING_DUCKDB_MEMORY_LIMIT", "1GB")

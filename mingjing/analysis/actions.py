@@ -139,6 +139,10 @@ def run_detection(run_id: int) -> Run:
         return run
     Run.objects.filter(pk=run.pk).update(status=Run.Status.DONE, finished_at=timezone.now())
     run.refresh_from_db()
+    # Every hit enters the alert loop (imported here: alerts build on analysis, not the reverse).
+    from mingjing.alerts.actions import sync_alerts
+
+    sync_alerts(run)
     return run
 
 
