@@ -27,7 +27,7 @@ ALLOWED_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
     exp.Abs, exp.Round, exp.Floor, exp.Ceil,
     exp.Year, exp.Month, exp.Day, exp.LastDay,
     exp.Substring, exp.Length, exp.Upper, exp.Lower, exp.Trim, exp.Concat, exp.DPipe,
-    exp.ArrayContains, exp.LogicalOr, exp.LogicalAnd,
+    exp.ArrayContains, exp.LogicalOr, exp.LogicalAnd, exp.Exists,
 })
 ALLOWED_NODES_ALSO: frozenset[type[exp.Expression]] = frozenset({exp.Distinct})
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "mingjing.analysis",
     "mingjing.audit",
     "mingjing.alerts",
+    "mingjing.api",
     "mingjing.console",
 ]
 

@@ -14,12 +14,12 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 
+from engine.types import Hit as EngineHit
+from engine.types import ModelResult
 from mingjing.accounts.models import Membership, Organisation
 from mingjing.analysis.actions import store_result
 from mingjing.analysis.models import Run
 from mingjing.lib.ids import check_char
-from engine.types import Hit as EngineHit
-from engine.types import ModelResult
 
 VILLAGE = "110101001201"
 OTHER_VILLAGE = "110101001202"

@@ -21,7 +21,16 @@ from mingjing.alerts.queries import alerts_for_user
 from mingjing.audit.actions import verify
 from mingjing.audit.models import AuditEntry
 from mingjing.datahub.actions import do_import_file
-from tests.alerts_fixtures import OTHER_TOWNSHIP, OTHER_VILLAGE, VILLAGE, Cast, engine_hit, make_cast, person, run_with
+from tests.alerts_fixtures import (
+    OTHER_TOWNSHIP,
+    OTHER_VILLAGE,
+    VILLAGE,
+    Cast,
+    engine_hit,
+    make_cast,
+    person,
+    run_with,
+)
 
 
 @pytest.fixture
@@ -199,7 +208,7 @@ def test_only_a_county_administrator_changes_deadlines_and_it_is_recorded(cast: 
 class _Receiver(BaseHTTPRequestHandler):
     bodies: list[dict[str, object]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         _Receiver.bodies.append(json.loads(self.rfile.read(length)))
         self.send_response(200)
