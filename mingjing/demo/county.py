@@ -134,13 +134,22 @@ def build_county(rng: np.random.Generator, persons: int) -> County:
             village_codes.append(township_codes[t][:9] + code)
             village_names.append(name)
             village_township.append(t)
-    return County(HOME_CODE, COUNTY_NAME, township_codes, township_names, village_codes,
-                  village_names, village_township)
+    return County(
+        HOME_CODE,
+        COUNTY_NAME,
+        township_codes,
+        township_names,
+        village_codes,
+        village_names,
+        village_township,
+    )
 
 
 # Household templates: members as (relation, age offset range from the head, same gender as head?)
 # with the head's age range; sizes 1-6.
-_TEMPLATES: dict[int, list[tuple[float, tuple[float, float], list[tuple[int, float, float, str]]]]] = {
+_TEMPLATES: dict[
+    int, list[tuple[float, tuple[float, float], list[tuple[int, float, float, str]]]]
+] = {
     1: [(1.0, (24, 97), [])],
     2: [
         (0.75, (24, 93), [(SPOUSE, -6, 4, "opp")]),
@@ -152,18 +161,51 @@ _TEMPLATES: dict[int, list[tuple[float, tuple[float, float], list[tuple[int, flo
         (0.3, (26, 58), [(SPOUSE, -6, 4, "opp"), (PARENT, 22, 34, "any")]),
     ],
     4: [
-        (0.6, (30, 60), [(SPOUSE, -6, 4, "opp"), (CHILD, -34, -20, "any"), (CHILD, -36, -22, "any")]),
-        (0.4, (28, 58), [(SPOUSE, -6, 4, "opp"), (CHILD, -32, -20, "any"), (PARENT, 22, 34, "any")]),
+        (
+            0.6,
+            (30, 60),
+            [(SPOUSE, -6, 4, "opp"), (CHILD, -34, -20, "any"), (CHILD, -36, -22, "any")],
+        ),
+        (
+            0.4,
+            (28, 58),
+            [(SPOUSE, -6, 4, "opp"), (CHILD, -32, -20, "any"), (PARENT, 22, 34, "any")],
+        ),
     ],
     5: [
-        (0.5, (30, 56), [(SPOUSE, -6, 4, "opp"), (CHILD, -32, -20, "any"), (CHILD, -34, -22, "any"),
-                         (PARENT, 22, 34, "any")]),
-        (0.5, (48, 78), [(SPOUSE, -6, 4, "opp"), (CHILD, -30, -22, "same"),
-                         (DAUGHTER_IN_LAW, -31, -21, "opp"), (GRANDCHILD, -54, -44, "any")]),
+        (
+            0.5,
+            (30, 56),
+            [
+                (SPOUSE, -6, 4, "opp"),
+                (CHILD, -32, -20, "any"),
+                (CHILD, -34, -22, "any"),
+                (PARENT, 22, 34, "any"),
+            ],
+        ),
+        (
+            0.5,
+            (48, 78),
+            [
+                (SPOUSE, -6, 4, "opp"),
+                (CHILD, -30, -22, "same"),
+                (DAUGHTER_IN_LAW, -31, -21, "opp"),
+                (GRANDCHILD, -54, -44, "any"),
+            ],
+        ),
     ],
     6: [
-        (1.0, (28, 56), [(SPOUSE, -6, 4, "opp"), (CHILD, -32, -20, "any"), (CHILD, -34, -22, "any"),
-                         (PARENT, 23, 33, "same"), (PARENT, 22, 35, "opp")]),
+        (
+            1.0,
+            (28, 56),
+            [
+                (SPOUSE, -6, 4, "opp"),
+                (CHILD, -32, -20, "any"),
+                (CHILD, -34, -22, "any"),
+                (PARENT, 23, 33, "same"),
+                (PARENT, 22, 35, "opp"),
+            ],
+        ),
     ],
 }
 _SIZE_P = {1: 0.16, 2: 0.27, 3: 0.22, 4: 0.18, 5: 0.11, 6: 0.06}
@@ -195,15 +237,39 @@ class People:
     def __len__(self) -> int:
         return len(self.id18)
 
-    def add(self, *, id18: str, name: str, birth: date, male: bool, village: int, household: int,
-            relation: int = HEAD, status: int = NORMAL, status_date: date | None = None,
-            death: date | None = None, sources: int = 0, cremation_delay: int = 0,
-            old15: bool = False) -> int:
+    def add(
+        self,
+        *,
+        id18: str,
+        name: str,
+        birth: date,
+        male: bool,
+        village: int,
+        household: int,
+        relation: int = HEAD,
+        status: int = NORMAL,
+        status_date: date | None = None,
+        death: date | None = None,
+        sources: int = 0,
+        cremation_delay: int = 0,
+        old15: bool = False,
+    ) -> int:
         """Append one planted person; returns its index."""
         ex = self._extra
         if not ex:
-            for key in ("birth", "male", "village", "household", "relation", "status",
-                        "status_date", "death", "sources", "cremation_delay", "old15"):
+            for key in (
+                "birth",
+                "male",
+                "village",
+                "household",
+                "relation",
+                "status",
+                "status_date",
+                "death",
+                "sources",
+                "cremation_delay",
+                "old15",
+            ):
                 ex[key] = []
         self.id18.append(id18)
         self.name.append(name)
@@ -232,9 +298,16 @@ class People:
         ex = self._extra
         self.birth = np.concatenate([self.birth, np.array(ex["birth"], dtype=np.int64)])
         self.male = np.concatenate([self.male, np.array(ex["male"], dtype=bool)])
-        for key, dtype in (("village", np.int32), ("household", np.int32), ("relation", np.int8),
-                           ("status", np.int8), ("status_date", np.int64), ("death", np.int64),
-                           ("sources", np.int8), ("cremation_delay", np.int8)):
+        for key, dtype in (
+            ("village", np.int32),
+            ("household", np.int32),
+            ("relation", np.int8),
+            ("status", np.int8),
+            ("status_date", np.int64),
+            ("death", np.int64),
+            ("sources", np.int8),
+            ("cremation_delay", np.int8),
+        ):
             setattr(self, key, np.concatenate([getattr(self, key), np.array(ex[key], dtype=dtype)]))
         self.old15 = np.concatenate([self.old15, np.array(ex["old15"], dtype=bool)])
         n_new = len(ex["birth"])
@@ -350,10 +423,14 @@ def build_people(rng: np.random.Generator, county: County, n: int, cal: Calendar
     sources = np.zeros(n, dtype=np.int8)
     span_start = month_start(cal.first_abs - 24).toordinal()
     years = (ref - span_start) / 365.2425
-    hazard = np.select([age >= 90, age >= 80, age >= 65, age >= 50], [0.15, 0.07, 0.018, 0.005], 0.001)
+    hazard = np.select(
+        [age >= 90, age >= 80, age >= 65, age >= 50], [0.15, 0.07, 0.018, 0.005], 0.001
+    )
     dies = rng.random(n) < 1 - (1 - hazard) ** years
     lo = np.maximum(birth, span_start)
-    death[dies] = lo[dies] + np.floor(rng.random(int(dies.sum())) * (ref - lo[dies] + 1)).astype(np.int64)
+    death[dies] = lo[dies] + np.floor(rng.random(int(dies.sum())) * (ref - lo[dies] + 1)).astype(
+        np.int64
+    )
     r = rng.random(n)
     sources[dies & (r < 0.82)] = SRC_POLICE | SRC_STATUS
     sources[dies & (r >= 0.82) & (r < 0.92)] = SRC_STATUS
@@ -375,19 +452,39 @@ def build_people(rng: np.random.Generator, county: County, n: int, cal: Calendar
     for mask, st in ((moves, MOVED), (cancels, CANCELLED)):
         k = int(mask.sum())
         status[mask] = st
-        status_date[mask] = span_start + np.floor(rng.random(k) * (ref - span_start + 1)).astype(np.int64)
+        status_date[mask] = span_start + np.floor(rng.random(k) * (ref - span_start + 1)).astype(
+            np.int64
+        )
     household_ids = [_household_code(county, int(v), h) for h, v in enumerate(hh_village)]
     return People(
-        id18=id18, name=name, birth=birth, male=male, village=village, household=hh_of.astype(np.int32),
-        relation=relation, status=status, status_date=status_date, death=death, sources=sources,
-        cremation_delay=delay, old15=(by < 2000) & (by >= 1900) & (rng.random(n) < 0.04),
-        planted=np.zeros(n, dtype=bool), household_ids=household_ids,
+        id18=id18,
+        name=name,
+        birth=birth,
+        male=male,
+        village=village,
+        household=hh_of.astype(np.int32),
+        relation=relation,
+        status=status,
+        status_date=status_date,
+        death=death,
+        sources=sources,
+        cremation_delay=delay,
+        old15=(by < 2000) & (by >= 1900) & (rng.random(n) < 0.04),
+        planted=np.zeros(n, dtype=bool),
+        household_ids=household_ids,
         household_village=hh_village.astype(int).tolist(),
     )
 
 
-def _names(rng: np.random.Generator, n: int, hh_of: np.ndarray, relation: np.ndarray,
-           male: np.ndarray, birth: np.ndarray, n_households: int) -> list[str]:
+def _names(
+    rng: np.random.Generator,
+    n: int,
+    hh_of: np.ndarray,
+    relation: np.ndarray,
+    male: np.ndarray,
+    birth: np.ndarray,
+    n_households: int,
+) -> list[str]:
     """Names: children share the head's (or his spouse's) surname; about 1.5% of households have
     minority names with a middle dot. (name, birth date) is made unique by re-drawing given names."""
     sw = np.array(names.SURNAME_WEIGHTS)
@@ -416,7 +513,9 @@ def _names(rng: np.random.Generator, n: int, hh_of: np.ndarray, relation: np.nda
 
     draw(np.arange(n))
     for _ in range(50):
-        code = np.where(minority, 10**7 + g1 * 100 + g2, (surname * n_given + g1) * (n_given + 1) + g2)
+        code = np.where(
+            minority, 10**7 + g1 * 100 + g2, (surname * n_given + g1) * (n_given + 1) + g2
+        )
         key = code * 100_000 + (birth - base)
         order = np.argsort(key, kind="stable")
         sk = key[order]

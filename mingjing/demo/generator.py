@@ -62,9 +62,16 @@ from mingjing.demo.shapes import (
 BULK_FORMATS = {"csv-utf8": "utf-8", "csv-gbk": "gbk"}
 
 
-def generate(out_dir: Path, *, persons: int = 2000, seed: int = 1, months: int = 24,
-             end_period: date = date(2026, 10, 1), bulk_payments: str = "csv-utf8",
-             messy_persons: int = 20_000) -> dict[str, Any]:
+def generate(
+    out_dir: Path,
+    *,
+    persons: int = 2000,
+    seed: int = 1,
+    months: int = 24,
+    end_period: date = date(2026, 10, 1),
+    bulk_payments: str = "csv-utf8",
+    messy_persons: int = 20_000,
+) -> dict[str, Any]:
     """Write a synthetic county into `out_dir` and return its manifest (also `manifest.json`).
 
     persons: people in the household register (background + about 200 planted people).
@@ -116,8 +123,9 @@ def generate(out_dir: Path, *, persons: int = 2000, seed: int = 1, months: int =
         "expected_hits": {m: sorted(planter.expected[m], key=_key_sort) for m in MODELS},
         "negatives": {m: sorted(planter.negatives[m], key=_key_sort) for m in MODELS},
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
-                                           encoding="utf-8")
+    (out_dir / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return manifest
 
 
@@ -140,9 +148,27 @@ def _count_planted(cal: Calendar) -> int:
     return len(people) - 1200
 
 
-_RANK = {name: i for i, name in enumerate(
-    ["regions", "programs", "persons", "deaths", "payroll", "officials", "relatives", "vehicles",
-     "properties", "businesses", "pensions", "students", "disabilities", "payments"])}
+_RANK = {
+    name: i
+    for i, name in enumerate(
+        [
+            "regions",
+            "programs",
+            "persons",
+            "deaths",
+            "payroll",
+            "officials",
+            "relatives",
+            "vehicles",
+            "properties",
+            "businesses",
+            "pensions",
+            "students",
+            "disabilities",
+            "payments",
+        ]
+    )
+}
 
 
 def _import_rank(entry: dict[str, Any]) -> tuple[int, str]:
@@ -168,169 +194,430 @@ def _register_specs(county: County) -> dict[str, FileSpec | list[FileSpec]]:
     c = Col
     return {
         "regions": FileSpec(
-            "00_民政局/统计用区划代码.csv", "regions", "csv", encoding="utf-8-sig",
-            columns=[c("seq", "序号", "serial"), c("code", "统计用区划代码"), c("name", "区划名称"),
-                     c("parent_code", "上级区划代码"), c("level", "层级"), c("urban", "城乡分类代码")]),
+            "00_民政局/统计用区划代码.csv",
+            "regions",
+            "csv",
+            encoding="utf-8-sig",
+            columns=[
+                c("seq", "序号", "serial"),
+                c("code", "统计用区划代码"),
+                c("name", "区划名称"),
+                c("parent_code", "上级区划代码"),
+                c("level", "层级"),
+                c("urban", "城乡分类代码"),
+            ],
+        ),
         "programs": FileSpec(
-            "01_财政局/补贴项目目录.xls", "programs", "xls", encoding=None,
+            "01_财政局/补贴项目目录.xls",
+            "programs",
+            "xls",
+            encoding=None,
             titles=[f"{county.name}惠民惠农财政补贴项目清单"],
-            columns=[c("seq", "序号", "serial"), c("program_code", "补贴项目编码"),
-                     c("program_name", "补贴项目名称"), c("category", "项目类别"), c("department", "主管部门"),
-                     c("unit_standard", "发放标准（元/人·月）"), c("min_age", "起领年龄"),
-                     c("excludes", "互斥项目"), c("basis", "政策依据")]),
+            columns=[
+                c("seq", "序号", "serial"),
+                c("program_code", "补贴项目编码"),
+                c("program_name", "补贴项目名称"),
+                c("category", "项目类别"),
+                c("department", "主管部门"),
+                c("unit_standard", "发放标准（元/人·月）"),
+                c("min_age", "起领年龄"),
+                c("excludes", "互斥项目"),
+                c("basis", "政策依据"),
+            ],
+        ),
         "persons": [
             FileSpec(
-                "02_公安局/户籍人口_第一批.csv", "persons", "csv", encoding="gb18030",
+                "02_公安局/户籍人口_第一批.csv",
+                "persons",
+                "csv",
+                encoding="gb18030",
                 titles=[f"{county.name}户籍人口信息表（第一批）", "导出时间：2026年11月3日"],
                 style=Style(noise=0.06, date=MESSY_DATES, dot_share=0.6),
-                columns=[c("seq", "序号", "serial"), c("id_number", "公民身份号码", "id"), c("name", "姓名", "name"),
-                         c("gender", "性别"), c("birth_date", "出生日期", "date"),
-                         c("region_code", "户籍地代码"), c("household_id", "户号"),
-                         c("relation", "与户主关系"), c("status", "人员状态"),
-                         c("status_date", "状态变更日期", "date"), c("remark", "备注", "remark")]),
+                columns=[
+                    c("seq", "序号", "serial"),
+                    c("id_number", "公民身份号码", "id"),
+                    c("name", "姓名", "name"),
+                    c("gender", "性别"),
+                    c("birth_date", "出生日期", "date"),
+                    c("region_code", "户籍地代码"),
+                    c("household_id", "户号"),
+                    c("relation", "与户主关系"),
+                    c("status", "人员状态"),
+                    c("status_date", "状态变更日期", "date"),
+                    c("remark", "备注", "remark"),
+                ],
+            ),
             FileSpec(
-                "02_公安局/户籍人口_第二批.txt", "persons", "txt", encoding="utf-8", delimiter="\t",
+                "02_公安局/户籍人口_第二批.txt",
+                "persons",
+                "txt",
+                encoding="utf-8",
+                delimiter="\t",
                 style=Style(noise=0.04, date=("compact", "iso", "slash")),
-                columns=[c("id_number", "身份证号", "id"), c("name", " 姓  名 ", "name"), c("gender", "性别"),
-                         c("region_code", "行政区划代码"), c("household_id", "户号"),
-                         c("relation", "与户主关系"), c("status", "户籍状态"),
-                         c("status_date", "注销日期", "date")]),
+                columns=[
+                    c("id_number", "身份证号", "id"),
+                    c("name", " 姓  名 ", "name"),
+                    c("gender", "性别"),
+                    c("region_code", "行政区划代码"),
+                    c("household_id", "户号"),
+                    c("relation", "与户主关系"),
+                    c("status", "户籍状态"),
+                    c("status_date", "注销日期", "date"),
+                ],
+            ),
         ],
         "deaths": [
             FileSpec(
-                "03_公安局/死亡人口登记.csv", "deaths", "csv", encoding="utf-8",
+                "03_公安局/死亡人口登记.csv",
+                "deaths",
+                "csv",
+                encoding="utf-8",
                 style=Style(noise=0.05, date=("iso", "slash", "time", "cn")),
-                columns=[c("id_number", "身份证号", "id"), c("name", "姓名", "name"),
-                         c("death_date", "死亡日期", "date"), c("source", "数据来源")]),
+                columns=[
+                    c("id_number", "身份证号", "id"),
+                    c("name", "姓名", "name"),
+                    c("death_date", "死亡日期", "date"),
+                    c("source", "数据来源"),
+                ],
+            ),
             FileSpec(
-                "03_民政局/殡葬火化记录.xlsx", "deaths", "xlsx", encoding=None,
+                "03_民政局/殡葬火化记录.xlsx",
+                "deaths",
+                "xlsx",
+                encoding=None,
                 titles=[f"{county.name}殡仪馆火化登记表"],
                 style=Style(noise=0.3, date=("dtcell", "serial", "cell", "time")),
-                columns=[c("seq", "序号", "serial"), c("name", "姓名", "name"), c("id_number", "证件号码", "id"),
-                         c("death_date", "火化日期", "date"), c("source", "数据来源"),
-                         c("cert_no", "火化证编号")]),
+                columns=[
+                    c("seq", "序号", "serial"),
+                    c("name", "姓名", "name"),
+                    c("id_number", "证件号码", "id"),
+                    c("death_date", "火化日期", "date"),
+                    c("source", "数据来源"),
+                    c("cert_no", "火化证编号"),
+                ],
+            ),
         ],
         "payroll": FileSpec(
-            "04_财政局/财政供养人员.xlsx", "payroll", "xlsx", encoding=None,
+            "04_财政局/财政供养人员.xlsx",
+            "payroll",
+            "xlsx",
+            encoding=None,
             style=Style(noise=0.25, date=("cell", "serial", "iso", "compact")),
-            columns=[c("id_number", "证件号码", "id"), c("name", "姓名", "name"), c("employer", "工作单位"),
-                     c("start_date", "参加工作日期", "date"), c("end_date", "离退日期", "date"),
-                     c("kind", "人员类别")]),
+            columns=[
+                c("id_number", "证件号码", "id"),
+                c("name", "姓名", "name"),
+                c("employer", "工作单位"),
+                c("start_date", "参加工作日期", "date"),
+                c("end_date", "离退日期", "date"),
+                c("kind", "人员类别"),
+            ],
+        ),
         "officials": FileSpec(
-            "05_组织部/村社区干部名册.csv", "officials", "csv", encoding="gbk",
+            "05_组织部/村社区干部名册.csv",
+            "officials",
+            "csv",
+            encoding="gbk",
             titles=[f"{county.name}村（社区）“两委”干部及经办人员名册", "", "填报单位：县委组织部"],
             style=Style(noise=0.15, date=("cn", "iso", "slash", "dot")),
-            columns=[c("seq", "序号", "serial"), c("id_number", "身份证号码", "id"), c("name", "姓名", "name"),
-                     c("region_code", "村(社区)代码"), c("position", "职务"),
-                     c("term_start", "任职日期", "date"), c("term_end", "离任日期", "date")]),
+            columns=[
+                c("seq", "序号", "serial"),
+                c("id_number", "身份证号码", "id"),
+                c("name", "姓名", "name"),
+                c("region_code", "村(社区)代码"),
+                c("position", "职务"),
+                c("term_start", "任职日期", "date"),
+                c("term_end", "离任日期", "date"),
+            ],
+        ),
         "relatives": FileSpec(
-            "05_纪委/干部近亲属备案表.csv", "relatives", "csv", encoding="utf-8-sig",
-            style=Style(noise=0.6, boolean=("是否", "YN", "备案", "10"), id_variants=("lower_x", "spaced")),
-            columns=[c("official_id_number", "干部身份证号", "id"), c("official_name", "干部姓名"),
-                     c("relative_id_number", "亲属身份证号码", "id"), c("relative_name", "亲属姓名", "name"),
-                     c("relation", "亲属关系"), c("filed", "是否备案", "bool")]),
+            "05_纪委/干部近亲属备案表.csv",
+            "relatives",
+            "csv",
+            encoding="utf-8-sig",
+            style=Style(
+                noise=0.6, boolean=("是否", "YN", "备案", "10"), id_variants=("lower_x", "spaced")
+            ),
+            columns=[
+                c("official_id_number", "干部身份证号", "id"),
+                c("official_name", "干部姓名"),
+                c("relative_id_number", "亲属身份证号码", "id"),
+                c("relative_name", "亲属姓名", "name"),
+                c("relation", "亲属关系"),
+                c("filed", "是否备案", "bool"),
+            ],
+        ),
         "vehicles": FileSpec(
-            "06_公安局/机动车登记.txt", "vehicles", "txt", encoding="utf-8", delimiter="|",
+            "06_公安局/机动车登记.txt",
+            "vehicles",
+            "txt",
+            encoding="utf-8",
+            delimiter="|",
             style=Style(noise=0.1, date=("compact", "iso")),
-            columns=[c("owner_id_number", "机动车所有人身份证号", "id"), c("plate", "号牌号码"),
-                     c("vehicle_type", "车辆类型"), c("register_date", "初次登记日期", "date"),
-                     c("status", "机动车状态")]),
+            columns=[
+                c("owner_id_number", "机动车所有人身份证号", "id"),
+                c("plate", "号牌号码"),
+                c("vehicle_type", "车辆类型"),
+                c("register_date", "初次登记日期", "date"),
+                c("status", "机动车状态"),
+            ],
+        ),
         "properties": FileSpec(
-            "07_自然资源局/不动产登记.csv", "properties", "csv", encoding="gbk",
+            "07_自然资源局/不动产登记.csv",
+            "properties",
+            "csv",
+            encoding="gbk",
             style=Style(noise=0.1, date=("iso", "cn", "slash")),
-            columns=[c("owner_id_number", "权利人身份证号", "id"), c("owner_name", "权利人"),
-                     c("location", "房屋坐落"), c("usage", "房屋用途"), c("area", "建筑面积（平方米）"),
-                     c("register_date", "登记日期", "date")]),
+            columns=[
+                c("owner_id_number", "权利人身份证号", "id"),
+                c("owner_name", "权利人"),
+                c("location", "房屋坐落"),
+                c("usage", "房屋用途"),
+                c("area", "建筑面积（平方米）"),
+                c("register_date", "登记日期", "date"),
+            ],
+        ),
         "businesses": FileSpec(
-            "08_市场监管局/市场主体登记.xlsx", "businesses", "xlsx", encoding=None,
+            "08_市场监管局/市场主体登记.xlsx",
+            "businesses",
+            "xlsx",
+            encoding=None,
             style=Style(noise=0.2, date=("cell", "serial", "iso")),
-            columns=[c("role", "身份"), c("id_number", "身份证号", "id"), c("person_name", "姓名"),
-                     c("business_name", "主体名称"), c("established_date", "成立日期", "date"),
-                     c("status", "登记状态")]),
+            columns=[
+                c("role", "身份"),
+                c("id_number", "身份证号", "id"),
+                c("person_name", "姓名"),
+                c("business_name", "主体名称"),
+                c("established_date", "成立日期", "date"),
+                c("status", "登记状态"),
+            ],
+        ),
         "pensions": FileSpec(
-            "09_人社局/养老金待遇.csv", "pensions", "csv", encoding="utf-8",
-            style=Style(noise=0.5, period=("compact", "dash", "cn", "slash", "dot", "date"),
-                        amount=("comma", "plain", "yuan", "cny")),
-            columns=[c("id_number", "身份证号码", "id"), c("name", "姓名", "name"),
-                     c("monthly_amount", "月养老金(元)", "amount"), c("start_period", "起始年月", "period"),
-                     c("end_period", "终止年月", "period"), c("kind", "待遇类别")]),
+            "09_人社局/养老金待遇.csv",
+            "pensions",
+            "csv",
+            encoding="utf-8",
+            style=Style(
+                noise=0.5,
+                period=("compact", "dash", "cn", "slash", "dot", "date"),
+                amount=("comma", "plain", "yuan", "cny"),
+            ),
+            columns=[
+                c("id_number", "身份证号码", "id"),
+                c("name", "姓名", "name"),
+                c("monthly_amount", "月养老金(元)", "amount"),
+                c("start_period", "起始年月", "period"),
+                c("end_period", "终止年月", "period"),
+                c("kind", "待遇类别"),
+            ],
+        ),
         "students": FileSpec(
-            "10_教育局/学籍信息.xlsx", "students", "xlsx", encoding=None,
+            "10_教育局/学籍信息.xlsx",
+            "students",
+            "xlsx",
+            encoding=None,
             style=Style(noise=0.4, date=("serial", "cell", "compact", "cn")),
-            columns=[c("id_number", "身份证号", "id"), c("name", "姓名", "name"), c("school", "学校名称"),
-                     c("start_date", "入学日期", "date"), c("end_date", "毕业日期", "date"),
-                     c("stage", "学段")]),
+            columns=[
+                c("id_number", "身份证号", "id"),
+                c("name", "姓名", "name"),
+                c("school", "学校名称"),
+                c("start_date", "入学日期", "date"),
+                c("end_date", "毕业日期", "date"),
+                c("stage", "学段"),
+            ],
+        ),
         "disabilities": FileSpec(
-            "11_残联/残疾人证.txt", "disabilities", "txt", encoding="utf-8", delimiter="\t",
+            "11_残联/残疾人证.txt",
+            "disabilities",
+            "txt",
+            encoding="utf-8",
+            delimiter="\t",
             style=Style(noise=0.1, date=("iso", "compact", "slash")),
-            columns=[c("cert_no", "残疾人证号"), c("id_number", "身份证号", "id"), c("name", "姓名", "name"),
-                     c("disability_type", "残疾类别"), c("disability_level", "残疾等级"),
-                     c("issue_date", "发证日期", "date"), c("status", "证件状态")]),
+            columns=[
+                c("cert_no", "残疾人证号"),
+                c("id_number", "身份证号", "id"),
+                c("name", "姓名", "name"),
+                c("disability_type", "残疾类别"),
+                c("disability_level", "残疾等级"),
+                c("issue_date", "发证日期", "date"),
+                c("status", "证件状态"),
+            ],
+        ),
     }
 
 
 # --- payment files -------------------------------------------------------------------------------
 
 _PAY = {
-    "names": [Col("seq", "序号", "serial"), Col("township_name", "乡镇(街道)"), Col("village_name", "村(社区)"),
-              Col("name", "姓名", "name"), Col("id_number", "身份证号码", "id"), Col("program_name", "项目名称"),
-              Col("period", "发放年月", "period"), Col("amount", "发放金额（元）", "amount"),
-              Col("account_no", "一卡通账号"), Col("account_name", "户名", "name"), Col("remark", "备注", "remark")],
-    "full": [Col("payment_id", "流水号"), Col("program_code", "补贴项目编码"),
-             Col("id_number", "补贴对象身份证号", "id"), Col("name", "补贴对象姓名", "name"),
-             Col("region_code", "区划代码"), Col("period", "所属期", "period"),
-             Col("amount", "实发金额", "amount"), Col("account_no", "银行账号"),
-             Col("account_name", "收款人", "name"), Col("paid_date", "发放日期", "date")],
-    "plain": [Col("payment_id", "发放流水号"), Col("program_code", "项目编码"), Col("id_number", "身份证号", "id"),
-              Col("name", "姓名", "name"), Col("region_code", "村(社区)代码"), Col("period", "发放年月", "period"),
-              Col("amount", "金额（元）", "amount"), Col("account_no", "卡号"), Col("account_name", "户名", "name"),
-              Col("paid_date", "发放日期", "date")],
-    "pipe": [Col("payment_id", "发放流水号"), Col("program_code", "项目编码"), Col("id_number", "身份证号", "id"),
-             Col("name", "姓名", "name"), Col("region_code", "村(社区)代码"), Col("period", "所属年月", "period"),
-             Col("amount", "金额（元）", "amount"), Col("account_no", "收款账号"),
-             Col("account_name", "户名", "name")],
-    "elderly_names": [Col("seq", "序号", "serial"), Col("township_name", "乡镇"), Col("village_name", "村"),
-                      Col("name", "姓名", "name"), Col("id_number", "公民身份号码", "id"),
-                      Col("program_code", "项目编码"), Col("period", "发放年月", "period"),
-                      Col("amount", "发放金额(元)", "amount"), Col("account_no", "一卡通账号"),
-                      Col("account_name", "账户名", "name")],
-    "spaced": [Col("id_number", "身份证号　", "id"), Col("name", "姓　名", "name"), Col("region_code", " 区划代码"),
-               Col("program_code", "项目编码"), Col("period", "发放年月 ", "period"),
-               Col("amount", "金额（元）", "amount"), Col("account_no", "一卡通账号"),
-               Col("account_name", "户　名", "name")],
-    "tab": [Col("payment_id", "流水号"), Col("program_code", "项目编码"), Col("id_number", "身份证号码", "id"),
-            Col("name", "姓名", "name"), Col("region_code", "村(社区)代码"), Col("period", "所属期", "period"),
-            Col("amount", "实发金额", "amount"), Col("account_no", "收款账号"), Col("account_name", "收款人", "name"),
-            Col("paid_date", "发放日期", "date")],
-    "certified": [Col("program_code", "补贴项目编码"), Col("id_number", "证件号码", "id"), Col("name", "姓名", "name"),
-                  Col("region_code", "区划代码"), Col("period", "所属年月", "period"),
-                  Col("amount", "发放金额(元)", "amount"), Col("account_no", "银行账号"),
-                  Col("account_name", "户名", "name"), Col("paid_date", "发放日期", "date"),
-                  Col("remark", "备注", "remark")],
-    "education": [Col("seq", "序号", "serial"), Col("program_name", "项目名称"), Col("id_number", "身份证号码", "id"),
-                  Col("name", "姓名", "name"), Col("region_code", "区划代码"), Col("period", "发放年月", "period"),
-                  Col("amount", "发放金额", "amount"), Col("account_no", "一卡通账号")],
-    "pension": [Col("payment_id", "发放流水号"), Col("program_code", "项目编码"), Col("id_number", "身份证号码", "id"),
-                Col("name", "姓名", "name"), Col("region_code", "村(社区)代码"), Col("period", "发放年月", "period"),
-                Col("amount", "发放金额", "amount"), Col("account_no", "一卡通账号"), Col("account_name", "户名", "name")],
-    "pension_tab": [Col("id_number", "身份证号", "id"), Col("name", "姓名", "name"), Col("region_code", "区划代码"),
-                    Col("period", "所属期", "period"), Col("amount", "金额", "amount"), Col("account_no", "卡号"),
-                    Col("account_name", "户名", "name"), Col("program_code", "项目编码")],
-    "farmland": [Col("seq", "序号", "serial"), Col("name", "补贴对象姓名", "name"),
-                 Col("id_number", "补贴对象身份证号", "id"), Col("region_code", "区划代码"),
-                 Col("program_code", "项目编码"), Col("period", "所属期", "period"), Col("area_mu", "补贴面积（亩）"),
-                 Col("amount", "发放金额（元）", "amount"), Col("account_no", "一卡通账号"),
-                 Col("account_name", "户名", "name")],
-    "farmland_pipe": [Col("program_code", "项目编码"), Col("id_number", "身份证号", "id"), Col("name", "姓名", "name"),
-                      Col("region_code", "村(社区)代码"), Col("period", "发放年月", "period"),
-                      Col("amount", "金额", "amount"), Col("account_no", "收款账号"), Col("account_name", "户名", "name")],
-    "reward": [Col("seq", "序号", "serial"), Col("id_number", "身份证号码", "id"), Col("name", "姓名", "name"),
-               Col("region_code", "村(社区)代码"), Col("program_code", "项目编码"), Col("period", "所属年月", "period"),
-               Col("amount", "发放金额", "amount"), Col("account_no", "一卡通账号"), Col("account_name", "户名", "name")],
-    "bulk": [Col("payment_id", "流水号"), Col("program_code", "项目编码"), Col("id_number", "身份证号码", "id"),
-             Col("name", "姓名", "name"), Col("region_code", "村(社区)代码"), Col("period", "发放年月", "period"),
-             Col("amount", "发放金额", "amount"), Col("account_no", "一卡通账号"), Col("account_name", "户名", "name"),
-             Col("paid_date", "发放日期", "date")],
+    "names": [
+        Col("seq", "序号", "serial"),
+        Col("township_name", "乡镇(街道)"),
+        Col("village_name", "村(社区)"),
+        Col("name", "姓名", "name"),
+        Col("id_number", "身份证号码", "id"),
+        Col("program_name", "项目名称"),
+        Col("period", "发放年月", "period"),
+        Col("amount", "发放金额（元）", "amount"),
+        Col("account_no", "一卡通账号"),
+        Col("account_name", "户名", "name"),
+        Col("remark", "备注", "remark"),
+    ],
+    "full": [
+        Col("payment_id", "流水号"),
+        Col("program_code", "补贴项目编码"),
+        Col("id_number", "补贴对象身份证号", "id"),
+        Col("name", "补贴对象姓名", "name"),
+        Col("region_code", "区划代码"),
+        Col("period", "所属期", "period"),
+        Col("amount", "实发金额", "amount"),
+        Col("account_no", "银行账号"),
+        Col("account_name", "收款人", "name"),
+        Col("paid_date", "发放日期", "date"),
+    ],
+    "plain": [
+        Col("payment_id", "发放流水号"),
+        Col("program_code", "项目编码"),
+        Col("id_number", "身份证号", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "村(社区)代码"),
+        Col("period", "发放年月", "period"),
+        Col("amount", "金额（元）", "amount"),
+        Col("account_no", "卡号"),
+        Col("account_name", "户名", "name"),
+        Col("paid_date", "发放日期", "date"),
+    ],
+    "pipe": [
+        Col("payment_id", "发放流水号"),
+        Col("program_code", "项目编码"),
+        Col("id_number", "身份证号", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "村(社区)代码"),
+        Col("period", "所属年月", "period"),
+        Col("amount", "金额（元）", "amount"),
+        Col("account_no", "收款账号"),
+        Col("account_name", "户名", "name"),
+    ],
+    "elderly_names": [
+        Col("seq", "序号", "serial"),
+        Col("township_name", "乡镇"),
+        Col("village_name", "村"),
+        Col("name", "姓名", "name"),
+        Col("id_number", "公民身份号码", "id"),
+        Col("program_code", "项目编码"),
+        Col("period", "发放年月", "period"),
+        Col("amount", "发放金额(元)", "amount"),
+        Col("account_no", "一卡通账号"),
+        Col("account_name", "账户名", "name"),
+    ],
+    "spaced": [
+        Col("id_number", "身份证号　", "id"),
+        Col("name", "姓　名", "name"),
+        Col("region_code", " 区划代码"),
+        Col("program_code", "项目编码"),
+        Col("period", "发放年月 ", "period"),
+        Col("amount", "金额（元）", "amount"),
+        Col("account_no", "一卡通账号"),
+        Col("account_name", "户　名", "name"),
+    ],
+    "tab": [
+        Col("payment_id", "流水号"),
+        Col("program_code", "项目编码"),
+        Col("id_number", "身份证号码", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "村(社区)代码"),
+        Col("period", "所属期", "period"),
+        Col("amount", "实发金额", "amount"),
+        Col("account_no", "收款账号"),
+        Col("account_name", "收款人", "name"),
+        Col("paid_date", "发放日期", "date"),
+    ],
+    "certified": [
+        Col("program_code", "补贴项目编码"),
+        Col("id_number", "证件号码", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "区划代码"),
+        Col("period", "所属年月", "period"),
+        Col("amount", "发放金额(元)", "amount"),
+        Col("account_no", "银行账号"),
+        Col("account_name", "户名", "name"),
+        Col("paid_date", "发放日期", "date"),
+        Col("remark", "备注", "remark"),
+    ],
+    "education": [
+        Col("seq", "序号", "serial"),
+        Col("program_name", "项目名称"),
+        Col("id_number", "身份证号码", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "区划代码"),
+        Col("period", "发放年月", "period"),
+        Col("amount", "发放金额", "amount"),
+        Col("account_no", "一卡通账号"),
+    ],
+    "pension": [
+        Col("payment_id", "发放流水号"),
+        Col("program_code", "项目编码"),
+        Col("id_number", "身份证号码", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "村(社区)代码"),
+        Col("period", "发放年月", "period"),
+        Col("amount", "发放金额", "amount"),
+        Col("account_no", "一卡通账号"),
+        Col("account_name", "户名", "name"),
+    ],
+    "pension_tab": [
+        Col("id_number", "身份证号", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "区划代码"),
+        Col("period", "所属期", "period"),
+        Col("amount", "金额", "amount"),
+        Col("account_no", "卡号"),
+        Col("account_name", "户名", "name"),
+        Col("program_code", "项目编码"),
+    ],
+    "farmland": [
+        Col("seq", "序号", "serial"),
+        Col("name", "补贴对象姓名", "name"),
+        Col("id_number", "补贴对象身份证号", "id"),
+        Col("region_code", "区划代码"),
+        Col("program_code", "项目编码"),
+        Col("period", "所属期", "period"),
+        Col("area_mu", "补贴面积（亩）"),
+        Col("amount", "发放金额（元）", "amount"),
+        Col("account_no", "一卡通账号"),
+        Col("account_name", "户名", "name"),
+    ],
+    "farmland_pipe": [
+        Col("program_code", "项目编码"),
+        Col("id_number", "身份证号", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "村(社区)代码"),
+        Col("period", "发放年月", "period"),
+        Col("amount", "金额", "amount"),
+        Col("account_no", "收款账号"),
+        Col("account_name", "户名", "name"),
+    ],
+    "reward": [
+        Col("seq", "序号", "serial"),
+        Col("id_number", "身份证号码", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "村(社区)代码"),
+        Col("program_code", "项目编码"),
+        Col("period", "所属年月", "period"),
+        Col("amount", "发放金额", "amount"),
+        Col("account_no", "一卡通账号"),
+        Col("account_name", "户名", "name"),
+    ],
+    "bulk": [
+        Col("payment_id", "流水号"),
+        Col("program_code", "项目编码"),
+        Col("id_number", "身份证号码", "id"),
+        Col("name", "姓名", "name"),
+        Col("region_code", "村(社区)代码"),
+        Col("period", "发放年月", "period"),
+        Col("amount", "发放金额", "amount"),
+        Col("account_no", "一卡通账号"),
+        Col("account_name", "户名", "name"),
+        Col("paid_date", "发放日期", "date"),
+    ],
 }
 
 
@@ -353,59 +640,169 @@ class PayShape:
 # first shape when there are more years than shapes).
 SHAPES: dict[str, list[PayShape]] = {
     "MZ001": [
-        PayShape("csv", "names", "gbk", title="{county}{years}年农村低保金发放花名册", extra_titles=("", "单位：元"),
-                 style=Style(noise=0.08, period=("cn", "compact", "slash", "dash"),
-                             amount=("plain", "comma", "yuan", "cny")), junk=("total", "footer")),
-        PayShape("xlsx", "full", None, title="农村低保资金发放明细表（{years}年）", sheet="发放明细",
-                 style=Style(noise=0.12, period=("cell", "compact", "dash"), amount=("number", "plain", "comma"),
-                             date=("cell", "serial", "dtcell")), junk=("bad_amount",)),
-        PayShape("csv", "plain", "utf-8-sig", style=Style(noise=0.05, period=("dash", "dot", "slash"),
-                                                          amount=("plain", "yuan"), date=("iso", "slash")),
-                 junk=("bad_period",)),
+        PayShape(
+            "csv",
+            "names",
+            "gbk",
+            title="{county}{years}年农村低保金发放花名册",
+            extra_titles=("", "单位：元"),
+            style=Style(
+                noise=0.08,
+                period=("cn", "compact", "slash", "dash"),
+                amount=("plain", "comma", "yuan", "cny"),
+            ),
+            junk=("total", "footer"),
+        ),
+        PayShape(
+            "xlsx",
+            "full",
+            None,
+            title="农村低保资金发放明细表（{years}年）",
+            sheet="发放明细",
+            style=Style(
+                noise=0.12,
+                period=("cell", "compact", "dash"),
+                amount=("number", "plain", "comma"),
+                date=("cell", "serial", "dtcell"),
+            ),
+            junk=("bad_amount",),
+        ),
+        PayShape(
+            "csv",
+            "plain",
+            "utf-8-sig",
+            style=Style(
+                noise=0.05,
+                period=("dash", "dot", "slash"),
+                amount=("plain", "yuan"),
+                date=("iso", "slash"),
+            ),
+            junk=("bad_period",),
+        ),
     ],
     "MZ002": [
-        PayShape("txt", "pipe", "utf-8", "|", title="特困人员救助供养金发放表（{years}年）",
-                 style=Style(noise=0.1, period=("compact", "dash", "cn"),
-                             amount=("comma", "plain", "yen", "fullwidth")), junk=("total",)),
+        PayShape(
+            "txt",
+            "pipe",
+            "utf-8",
+            "|",
+            title="特困人员救助供养金发放表（{years}年）",
+            style=Style(
+                noise=0.1,
+                period=("compact", "dash", "cn"),
+                amount=("comma", "plain", "yen", "fullwidth"),
+            ),
+            junk=("total",),
+        ),
     ],
     "MZ003": [
-        PayShape("csv", "elderly_names", "gb18030", title="高龄津贴发放表", extra_titles=("单位：元",),
-                 style=Style(noise=0.1, dot_share=0.8, period=("dash", "cn", "compact", "date"),
-                             amount=("plain", "cny", "yen", "fullwidth")), junk=("footer",)),
-        PayShape("xlsx", "spaced", None, style=Style(noise=0.1, period=("compact", "cell"),
-                                                     amount=("number", "plain"))),
+        PayShape(
+            "csv",
+            "elderly_names",
+            "gb18030",
+            title="高龄津贴发放表",
+            extra_titles=("单位：元",),
+            style=Style(
+                noise=0.1,
+                dot_share=0.8,
+                period=("dash", "cn", "compact", "date"),
+                amount=("plain", "cny", "yen", "fullwidth"),
+            ),
+            junk=("footer",),
+        ),
+        PayShape(
+            "xlsx",
+            "spaced",
+            None,
+            style=Style(noise=0.1, period=("compact", "cell"), amount=("number", "plain")),
+        ),
     ],
     "CL001": [
-        PayShape("txt", "tab", "utf-8", "\t", style=Style(noise=0.08, period=("slash", "dash"),
-                                                           amount=("plain", "bare"), date=("slash", "dot", "iso")),
-                 junk=("missing_name",)),
-        PayShape("xlsx", "certified", None, title="残疾人两项补贴发放明细",
-                 style=Style(noise=0.15, period=("dash", "cell", "cn"), amount=("plain", "number"),
-                             date=("serial", "cell", "iso"))),
+        PayShape(
+            "txt",
+            "tab",
+            "utf-8",
+            "\t",
+            style=Style(
+                noise=0.08,
+                period=("slash", "dash"),
+                amount=("plain", "bare"),
+                date=("slash", "dot", "iso"),
+            ),
+            junk=("missing_name",),
+        ),
+        PayShape(
+            "xlsx",
+            "certified",
+            None,
+            title="残疾人两项补贴发放明细",
+            style=Style(
+                noise=0.15,
+                period=("dash", "cell", "cn"),
+                amount=("plain", "number"),
+                date=("serial", "cell", "iso"),
+            ),
+        ),
     ],
     "JY001": [
-        PayShape("xls", "education", None, title="雨露计划补助资金发放表",
-                 style=Style(noise=0.1, period=("compact", "cell"), amount=("plain", "yuan")), junk=("total",)),
+        PayShape(
+            "xls",
+            "education",
+            None,
+            title="雨露计划补助资金发放表",
+            style=Style(noise=0.1, period=("compact", "cell"), amount=("plain", "yuan")),
+            junk=("total",),
+        ),
     ],
     "RS001": [
-        PayShape("csv", "pension", "utf-8", style=Style(noise=0.05, period=("compact", "dash"),
-                                                        amount=("plain", "comma"))),
-        PayShape("txt", "pension_tab", "gbk", "\t", style=Style(noise=0.05, period=("cn", "compact"),
-                                                                amount=("plain", "cny"))),
+        PayShape(
+            "csv",
+            "pension",
+            "utf-8",
+            style=Style(noise=0.05, period=("compact", "dash"), amount=("plain", "comma")),
+        ),
+        PayShape(
+            "txt",
+            "pension_tab",
+            "gbk",
+            "\t",
+            style=Style(noise=0.05, period=("cn", "compact"), amount=("plain", "cny")),
+        ),
     ],
     "NY001": [
-        PayShape("xlsx", "farmland", None, title="{years}年耕地地力保护补贴发放清册",
-                 style=Style(noise=0.1, period=("dash", "cell"), amount=("number", "comma", "plain"))),
-        PayShape("txt", "farmland_pipe", "utf-8", "|",
-                 style=Style(noise=0.1, period=("compact", "dot"), amount=("comma", "plain", "yuan"))),
+        PayShape(
+            "xlsx",
+            "farmland",
+            None,
+            title="{years}年耕地地力保护补贴发放清册",
+            style=Style(noise=0.1, period=("dash", "cell"), amount=("number", "comma", "plain")),
+        ),
+        PayShape(
+            "txt",
+            "farmland_pipe",
+            "utf-8",
+            "|",
+            style=Style(noise=0.1, period=("compact", "dot"), amount=("comma", "plain", "yuan")),
+        ),
     ],
     "WJ001": [
-        PayShape("csv", "reward", "utf-8-sig", title="农村部分计划生育家庭奖励扶助金发放名册（{years}年）",
-                 style=Style(noise=0.05, period=("cn", "dash"), amount=("plain", "bare"))),
+        PayShape(
+            "csv",
+            "reward",
+            "utf-8-sig",
+            title="农村部分计划生育家庭奖励扶助金发放名册（{years}年）",
+            style=Style(noise=0.05, period=("cn", "dash"), amount=("plain", "bare")),
+        ),
     ],
 }
-_FOLDERS = {"民政局": "12_民政局", "残联": "13_残联", "教育局": "14_教育局", "人社局": "15_人社局",
-            "农业农村局": "16_农业农村局", "卫健局": "17_卫健局"}
+_FOLDERS = {
+    "民政局": "12_民政局",
+    "残联": "13_残联",
+    "教育局": "14_教育局",
+    "人社局": "15_人社局",
+    "农业农村局": "16_农业农村局",
+    "卫健局": "17_卫健局",
+}
 _EXT = {"csv": "csv", "txt": "txt", "xlsx": "xlsx", "xls": "xls"}
 _REMARKS = ("", "", "", "", "", "", "已核实", "新增", "调标", "代发")
 
@@ -413,14 +810,31 @@ _REMARKS = ("", "", "", "", "", "", "已核实", "新增", "调标", "代发")
 class _Writer:
     """Writes every file of the county and collects the manifest's file entries."""
 
-    def __init__(self, root: Path, seed: int, county: County, people: People, reg: Registers,
-                 cal: Calendar, salt: int) -> None:
-        self.root, self.seed, self.county, self.people, self.reg, self.cal = root, seed, county, people, reg, cal
+    def __init__(
+        self,
+        root: Path,
+        seed: int,
+        county: County,
+        people: People,
+        reg: Registers,
+        cal: Calendar,
+        salt: int,
+    ) -> None:
+        self.root, self.seed, self.county, self.people, self.reg, self.cal = (
+            root,
+            seed,
+            county,
+            people,
+            reg,
+            cal,
+        )
         self.salt = salt
         self.entries: list[dict[str, Any]] = []
         n = len(people)
         self.accounts = ids.account_numbers(np.arange(n), salt)
-        self.extra_accounts = ids.account_numbers(EXTRA_ACCOUNT + np.arange(len(reg.extra_accounts)), salt)
+        self.extra_accounts = ids.account_numbers(
+            EXTRA_ACCOUNT + np.arange(len(reg.extra_accounts)), salt
+        )
         self.rng = random.Random(f"mingjing-demo-files-{seed}")
 
     def _open(self, spec: FileSpec) -> Sink:
@@ -452,32 +866,79 @@ class _Writer:
     def _regions(self, spec: FileSpec) -> None:
         county = self.county
         sink = self._open(spec)
-        sink.write({"code": county.code12, "name": county.name, "parent_code": "", "level": "county", "urban": ""})
+        sink.write(
+            {
+                "code": county.code12,
+                "name": county.name,
+                "parent_code": "",
+                "level": "county",
+                "urban": "",
+            }
+        )
         for t, code in enumerate(county.township_codes):
             level = "镇" if county.township_names[t].endswith("镇") else "乡"
-            sink.write({"code": code, "name": county.township_names[t], "parent_code": county.code12,
-                        "level": level, "urban": ""})
+            sink.write(
+                {
+                    "code": code,
+                    "name": county.township_names[t],
+                    "parent_code": county.code12,
+                    "level": level,
+                    "urban": "",
+                }
+            )
             for v, vcode in enumerate(county.village_codes):
                 if county.village_township[v] != t:
                     continue
                 community = int(vcode[9:]) < 200
-                sink.write({"code": vcode, "name": county.village_names[v], "parent_code": code,
-                            "level": "社区" if community else "村", "urban": "121" if community else "220"})
+                sink.write(
+                    {
+                        "code": vcode,
+                        "name": county.village_names[v],
+                        "parent_code": code,
+                        "level": "社区" if community else "村",
+                        "urban": "121" if community else "220",
+                    }
+                )
         self._close(sink)
 
     def _programs(self, spec: FileSpec) -> None:
         sink = self._open(spec)
-        categories = {"dibao": "dibao", "tekun": "特困", "elderly": "高龄", "disability": "残疾",
-                      "education": "education", "agriculture": "农业", "other": "其他"}
-        standards = {"MZ001": None, "MZ002": "1100.00", "MZ003": "100元", "CL001": "160", "JY001": "250.00",
-                     "NY001": "", "RS001": "188", "WJ001": "80.00"}
+        categories = {
+            "dibao": "dibao",
+            "tekun": "特困",
+            "elderly": "高龄",
+            "disability": "残疾",
+            "education": "education",
+            "agriculture": "农业",
+            "other": "其他",
+        }
+        standards = {
+            "MZ001": None,
+            "MZ002": "1100.00",
+            "MZ003": "100元",
+            "CL001": "160",
+            "JY001": "250.00",
+            "NY001": "",
+            "RS001": "188",
+            "WJ001": "80.00",
+        }
         for code, prog in PROGRAMMES.items():
             standard: Any = standards[code]
             if standard is None:  # one numeric cell, as Excel users type it
                 standard = Decimal(prog.standard or 0).scaleb(-2)
-            sink.write_cells([str(sink.rows + 1), code, prog.name, categories[prog.category], prog.department,
-                              standard, str(prog.min_age) if prog.min_age else "", "、".join(prog.excludes),
-                              "财办〔2020〕37号" if prog.category in ("dibao", "tekun") else ""])
+            sink.write_cells(
+                [
+                    str(sink.rows + 1),
+                    code,
+                    prog.name,
+                    categories[prog.category],
+                    prog.department,
+                    standard,
+                    str(prog.min_age) if prog.min_age else "",
+                    "、".join(prog.excludes),
+                    "财办〔2020〕37号" if prog.category in ("dibao", "tekun") else "",
+                ]
+            )
         self._close(sink)
 
     def _person_row(self, p: int) -> dict[str, Any]:
@@ -493,7 +954,9 @@ class _Writer:
             "household_id": people.household_ids[people.household[p]],
             "relation": RELATION_TEXT[people.relation[p]],
             "status": STATUS_TEXT[status],
-            "status_date": date.fromordinal(int(people.status_date[p])) if people.status_date[p] else None,
+            "status_date": date.fromordinal(int(people.status_date[p]))
+            if people.status_date[p]
+            else None,
             "remark": "",
         }
 
@@ -526,15 +989,26 @@ class _Writer:
             when = date.fromordinal(int(people.death[p]))
             src = int(people.sources[p])
             if src & SRC_POLICE:
-                row = {"id_number": self._id(p), "name": people.name[p], "death_date": when, "source": "公安户籍"}
+                row = {
+                    "id_number": self._id(p),
+                    "name": people.name[p],
+                    "death_date": when,
+                    "source": "公安户籍",
+                }
                 police.write(row)
                 first_police = first_police or row
             if src & SRC_CREMATION:
                 burnt = date.fromordinal(int(people.death[p]) + int(people.cremation_delay[p]))
                 hour = 7 + (k % 10)
-                cremation.write({"name": people.name[p], "id_number": self._id(p),
-                                 "death_date": datetime(burnt.year, burnt.month, burnt.day, hour, 20),
-                                 "source": "殡仪馆", "cert_no": f"HH{burnt:%Y}{k + 1:06d}"})
+                cremation.write(
+                    {
+                        "name": people.name[p],
+                        "id_number": self._id(p),
+                        "death_date": datetime(burnt.year, burnt.month, burnt.day, hour, 20),
+                        "source": "殡仪馆",
+                        "cert_no": f"HH{burnt:%Y}{k + 1:06d}",
+                    }
+                )
         if first_police is not None:  # an unknown date: must be rejected
             police.write_junk(dict(first_police, death_date=Raw("不详")))
         self._close(police)
@@ -545,61 +1019,124 @@ class _Writer:
 
         sink = self._open(specs["payroll"])
         for r in reg.payroll.rows():
-            sink.write({"id_number": self._id(r["pid"]), "name": people.name[r["pid"]], "employer": r["employer"],
-                        "start_date": r["start"], "end_date": r["end"],
-                        "kind": "在职" if r["end"] is None else "离退"})
+            sink.write(
+                {
+                    "id_number": self._id(r["pid"]),
+                    "name": people.name[r["pid"]],
+                    "employer": r["employer"],
+                    "start_date": r["start"],
+                    "end_date": r["end"],
+                    "kind": "在职" if r["end"] is None else "离退",
+                }
+            )
         self._close(sink)
 
         sink = self._open(specs["officials"])
         for r in reg.officials.rows():
-            sink.write({"id_number": self._id(r["pid"]), "name": people.name[r["pid"]],
-                        "region_code": county.village_codes[r["village"]], "position": r["position"],
-                        "term_start": r["start"], "term_end": r["end"]})
+            sink.write(
+                {
+                    "id_number": self._id(r["pid"]),
+                    "name": people.name[r["pid"]],
+                    "region_code": county.village_codes[r["village"]],
+                    "position": r["position"],
+                    "term_start": r["start"],
+                    "term_end": r["end"],
+                }
+            )
         self._close(sink)
 
         sink = self._open(specs["relatives"])
         for r in reg.relatives.rows():
-            sink.write({"official_id_number": self._id(r["official"]), "official_name": people.name[r["official"]],
-                        "relative_id_number": self._id(r["relative"]), "relative_name": people.name[r["relative"]],
-                        "relation": r["relation"], "filed": r["filed"]})
+            sink.write(
+                {
+                    "official_id_number": self._id(r["official"]),
+                    "official_name": people.name[r["official"]],
+                    "relative_id_number": self._id(r["relative"]),
+                    "relative_name": people.name[r["relative"]],
+                    "relation": r["relation"],
+                    "filed": r["filed"],
+                }
+            )
         self._close(sink)
 
         sink = self._open(specs["vehicles"])
         for r in reg.vehicles.rows():
-            sink.write({"owner_id_number": self._id(r["pid"]), "plate": r["plate"], "vehicle_type": r["type"],
-                        "register_date": r["registered"], "status": r["status"]})
+            sink.write(
+                {
+                    "owner_id_number": self._id(r["pid"]),
+                    "plate": r["plate"],
+                    "vehicle_type": r["type"],
+                    "register_date": r["registered"],
+                    "status": r["status"],
+                }
+            )
         if len(reg.vehicles):  # a row without its plate number: must be rejected
             r = next(reg.vehicles.rows())
-            sink.write_junk({"owner_id_number": self._id(r["pid"]), "plate": Raw(""), "vehicle_type": r["type"],
-                             "register_date": r["registered"], "status": r["status"]})
+            sink.write_junk(
+                {
+                    "owner_id_number": self._id(r["pid"]),
+                    "plate": Raw(""),
+                    "vehicle_type": r["type"],
+                    "register_date": r["registered"],
+                    "status": r["status"],
+                }
+            )
         self._close(sink)
 
         sink = self._open(specs["properties"])
         for r in reg.properties.rows():
-            sink.write({"owner_id_number": self._id(r["pid"]), "owner_name": people.name[r["pid"]],
-                        "location": r["location"], "usage": r["usage"], "area": r["area"],
-                        "register_date": r["registered"]})
+            sink.write(
+                {
+                    "owner_id_number": self._id(r["pid"]),
+                    "owner_name": people.name[r["pid"]],
+                    "location": r["location"],
+                    "usage": r["usage"],
+                    "area": r["area"],
+                    "register_date": r["registered"],
+                }
+            )
         self._close(sink)
 
         sink = self._open(specs["businesses"])
         for r in reg.businesses.rows():
-            sink.write({"role": r["role"], "id_number": self._id(r["pid"]), "person_name": people.name[r["pid"]],
-                        "business_name": r["business"], "established_date": r["established"],
-                        "status": r["status"]})
+            sink.write(
+                {
+                    "role": r["role"],
+                    "id_number": self._id(r["pid"]),
+                    "person_name": people.name[r["pid"]],
+                    "business_name": r["business"],
+                    "established_date": r["established"],
+                    "status": r["status"],
+                }
+            )
         self._close(sink)
 
         sink = self._open(specs["pensions"])
         for r in reg.pensions.rows():
-            sink.write({"id_number": self._id(r["pid"]), "name": people.name[r["pid"]], "monthly_amount": r["cents"],
-                        "start_period": r["start"], "end_period": r["end"],
-                        "kind": "企业职工基本养老金" if r["cents"] > 80_001 else "被征地农民养老保险"})
+            sink.write(
+                {
+                    "id_number": self._id(r["pid"]),
+                    "name": people.name[r["pid"]],
+                    "monthly_amount": r["cents"],
+                    "start_period": r["start"],
+                    "end_period": r["end"],
+                    "kind": "企业职工基本养老金" if r["cents"] > 80_001 else "被征地农民养老保险",
+                }
+            )
         self._close(sink)
 
         sink = self._open(specs["students"])
         for r in reg.students.rows():
-            sink.write({"id_number": self._id(r["pid"]), "name": people.name[r["pid"]], "school": r["school"],
-                        "start_date": r["start"], "end_date": r["end"],
-                        "stage": "中职" if "职业" in r["school"] else "高中"})
+            sink.write(
+                {
+                    "id_number": self._id(r["pid"]),
+                    "name": people.name[r["pid"]],
+                    "school": r["school"],
+                    "start_date": r["start"],
+                    "end_date": r["end"],
+                    "stage": "中职" if "职业" in r["school"] else "高中",
+                }
+            )
         self._close(sink)
 
         sink = self._open(specs["disabilities"])
@@ -608,9 +1145,17 @@ class _Writer:
         for r in reg.disabilities.rows():
             id18 = self._id(r["pid"])
             cert = f"{id18}{DISABILITY_TYPES.index(r['type']) + 1}{DISABILITY_LEVELS.index(r['level']) + 1}"
-            sink.write({"cert_no": cert, "id_number": id18, "name": people.name[r["pid"]],
-                        "disability_type": r["type"], "disability_level": r["level"], "issue_date": r["issued"],
-                        "status": r["status"]})
+            sink.write(
+                {
+                    "cert_no": cert,
+                    "id_number": id18,
+                    "name": people.name[r["pid"]],
+                    "disability_type": r["type"],
+                    "disability_level": r["level"],
+                    "issue_date": r["issued"],
+                    "status": r["status"],
+                }
+            )
         self._close(sink)
 
     # 2. payments --------------------------------------------------------------------------------
@@ -655,8 +1200,17 @@ class _Writer:
             for i in np.flatnonzero(is_messy).tolist():
                 code = codes[month["code"][i]]
                 sink = messy_sinks[code][period.year]
-                sink.write(self._payment_row(code, m, int(month["pid"][i]), int(month["cents"][i]),
-                                             int(month["village"][i]), int(month["account"][i]), int(serial[i])))
+                sink.write(
+                    self._payment_row(
+                        code,
+                        m,
+                        int(month["pid"][i]),
+                        int(month["cents"][i]),
+                        int(month["village"][i]),
+                        int(month["account"][i]),
+                        int(serial[i]),
+                    )
+                )
             # bulk rows: vectorised, one block per department
             bulk = np.flatnonzero(~is_messy)
             departments = np.array([PROGRAMMES[c].department for c in codes])[month["code"][bulk]]
@@ -666,14 +1220,33 @@ class _Writer:
                 if key not in bulk_sinks:
                     bulk_sinks[key] = self._bulk_sink(dept, period.year, bulk_format)
                 block = {f: v[sel] for f, v in month.items()}
-                self._write_bulk(bulk_sinks[key], block, serial[sel], m, id_pa, name_pa, account_pa, region_pa,
-                                 code_pa, sprinkle_rng)
+                self._write_bulk(
+                    bulk_sinks[key],
+                    block,
+                    serial[sel],
+                    m,
+                    id_pa,
+                    name_pa,
+                    account_pa,
+                    region_pa,
+                    code_pa,
+                    sprinkle_rng,
+                )
             # planted explicit rows of the month
             next_serial = len(order) + 1
             for row in extra_by_month.get(m, []):
                 code = row["code"]
-                typed = self._payment_row(code, m, row["pid"], row["cents"], row["village"], row["account"],
-                                          next_serial, id_text=row["id_text"], name=row["name"])
+                typed = self._payment_row(
+                    code,
+                    m,
+                    row["pid"],
+                    row["cents"],
+                    row["village"],
+                    row["account"],
+                    next_serial,
+                    id_text=row["id_text"],
+                    name=row["name"],
+                )
                 next_serial += 1
                 if messy_village[row["village"]]:
                     messy_sinks[code][period.year].write(typed)
@@ -709,11 +1282,18 @@ class _Writer:
             label = str(group[0]) if len(group) == 1 else f"{group[0]}-{group[-1]}"
             title = shape.title.format(county=self.county.name, years=label, name=prog.name)
             path = f"{_FOLDERS[prog.department]}/{prog.name}_{label}.{_EXT[shape.fmt]}"
-            spec = FileSpec(path, "payments", shape.fmt, list(_PAY[shape.columns]), encoding=shape.encoding,
-                            delimiter=shape.delimiter, sheet=shape.sheet,
-                            titles=[title, *shape.extra_titles] if title else list(shape.extra_titles),
-                            style=shape.style,
-                            notes=["填表说明：", "1. 身份证号码请以文本格式录入。", "2. 金额单位为元。"])
+            spec = FileSpec(
+                path,
+                "payments",
+                shape.fmt,
+                list(_PAY[shape.columns]),
+                encoding=shape.encoding,
+                delimiter=shape.delimiter,
+                sheet=shape.sheet,
+                titles=[title, *shape.extra_titles] if title else list(shape.extra_titles),
+                style=shape.style,
+                notes=["填表说明：", "1. 身份证号码请以文本格式录入。", "2. 金额单位为元。"],
+            )
             spec.junk = shape.junk
             sink = self._open(spec)
             for y in group:
@@ -721,12 +1301,28 @@ class _Writer:
         return out
 
     def _bulk_sink(self, dept: str, year: int, bulk_format: str) -> Sink:
-        spec = FileSpec(f"{_FOLDERS[dept]}/批量/{dept}_{year}年发放明细.csv", "payments", "csv",
-                        list(_PAY["bulk"]), encoding=BULK_FORMATS[bulk_format])
+        spec = FileSpec(
+            f"{_FOLDERS[dept]}/批量/{dept}_{year}年发放明细.csv",
+            "payments",
+            "csv",
+            list(_PAY["bulk"]),
+            encoding=BULK_FORMATS[bulk_format],
+        )
         return self._open(spec)
 
-    def _payment_row(self, code: str, m: int, pid: int | None, cents: int, village: int, account: int,
-                     serial: int, *, id_text: str | None = None, name: str | None = None) -> dict[str, Any]:
+    def _payment_row(
+        self,
+        code: str,
+        m: int,
+        pid: int | None,
+        cents: int,
+        village: int,
+        account: int,
+        serial: int,
+        *,
+        id_text: str | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
         cal, county, people = self.cal, self.county, self.people
         period = cal.period(m)
         if account >= EXTRA_ACCOUNT:
@@ -754,9 +1350,19 @@ class _Writer:
             "area_mu": _mu(cents) if prog.category == "agriculture" else "",
         }
 
-    def _write_bulk(self, sink: Sink, block: dict[str, np.ndarray], serial: np.ndarray, m: int,
-                    id_pa: pa.Array, name_pa: pa.Array, account_pa: pa.Array, region_pa: pa.Array,
-                    code_pa: pa.Array, rng: np.random.Generator) -> None:
+    def _write_bulk(
+        self,
+        sink: Sink,
+        block: dict[str, np.ndarray],
+        serial: np.ndarray,
+        m: int,
+        id_pa: pa.Array,
+        name_pa: pa.Array,
+        account_pa: pa.Array,
+        region_pa: pa.Array,
+        code_pa: pa.Array,
+        rng: np.random.Generator,
+    ) -> None:
         """Plain rows as pyarrow string columns joined into lines; one row in ~400 gets a messy ID,
         name or amount (`Sink` renderings), so the bulk files exercise normalisation too."""
         n = len(serial)
@@ -789,9 +1395,13 @@ class _Writer:
             ids_messy, names_messy, amounts_messy = [], [], []
             for i in picks.tolist():
                 id18 = self.people.id18[int(block["pid"][i])]
-                ids_messy.append(render_id(id18, sink.rng.choice(("lower_x", "spaced", "old15", "full_width"))))
+                ids_messy.append(
+                    render_id(id18, sink.rng.choice(("lower_x", "spaced", "old15", "full_width")))
+                )
                 nm = self.people.name[int(block["pid"][i])]
-                names_messy.append(render_name(nm, sink.rng.choice(("inner_space", "ideographic_space"))))
+                names_messy.append(
+                    render_name(nm, sink.rng.choice(("inner_space", "ideographic_space")))
+                )
                 c = int(block["cents"][i])
                 amounts_messy.append(yuan_text(c) + "元" if c >= 0 else yuan_text(c))
             columns[2] = pc.replace_with_mask(columns[2], mask_pa, pa.array(ids_messy))
@@ -811,7 +1421,9 @@ class _Writer:
         elif kind == "bad_amount" and sink.last_row is not None:
             sink.write_junk(dict(sink.last_row, amount=Raw("待核实")))
         elif kind == "bad_period" and sink.last_row is not None:
-            sink.write_junk(dict(sink.last_row, period=Raw(f"{self.cal.period(self.cal.last).year}-13")))
+            sink.write_junk(
+                dict(sink.last_row, period=Raw(f"{self.cal.period(self.cal.last).year}-13"))
+            )
         elif kind == "missing_name" and sink.last_row is not None:
             sink.write_junk(dict(sink.last_row, name=Raw("")))
 
@@ -833,7 +1445,9 @@ def check_headers(spec: FileSpec) -> None:
         target = index.get(normalise_header(col.header))
         expected = col.key if col.key in canonical else None
         if target != expected:
-            raise AssertionError(f"{spec.path}: header {col.header!r} maps to {target}, meant {expected}")
+            raise AssertionError(
+                f"{spec.path}: header {col.header!r} maps to {target}, meant {expected}"
+            )
         if target:
             mapped.add(target)
     missing = missing_required(dataset, mapped)

@@ -79,8 +79,12 @@ class Planter:
     people: People
     reg: Registers
     cal: Calendar
-    expected: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {m: [] for m in MODELS})
-    negatives: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {m: [] for m in MODELS})
+    expected: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {m: [] for m in MODELS}
+    )
+    negatives: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {m: [] for m in MODELS}
+    )
     auto_elderly: list[int] = field(default_factory=list)
     _used_seq: set[tuple[str, int, int]] = field(default_factory=set)
     _names: list[str] = field(default_factory=list)
@@ -133,7 +137,9 @@ class Planter:
         surname = names.SURNAMES[self.rng.randrange(40)]
         return surname + self._names.pop()
 
-    def new_id(self, birth: date, male: bool, prefix: str = HOME_CODE, seq: int | None = None) -> str:
+    def new_id(
+        self, birth: date, male: bool, prefix: str = HOME_CODE, seq: int | None = None
+    ) -> str:
         if seq is None:
             seq = PLANTED_SEQ_START + int(male)
             while (prefix, birth.toordinal(), seq) in self._used_seq:
@@ -146,10 +152,22 @@ class Planter:
         self._used_seq.add(key)
         return ids.make_id(prefix, birth, seq)
 
-    def person(self, *, age: int | None = None, birth: date | None = None, male: bool | None = None,
-               village: int | None = None, household: int | None = None, relation: int = HEAD,
-               name: str | None = None, id18: str | None = None, prefix: str = HOME_CODE,
-               seq: int | None = None, elderly: bool = True, old15: bool = False) -> int:
+    def person(
+        self,
+        *,
+        age: int | None = None,
+        birth: date | None = None,
+        male: bool | None = None,
+        village: int | None = None,
+        household: int | None = None,
+        relation: int = HEAD,
+        name: str | None = None,
+        id18: str | None = None,
+        prefix: str = HOME_CODE,
+        seq: int | None = None,
+        elderly: bool = True,
+        old15: bool = False,
+    ) -> int:
         """A planted person; a new household of their own unless `household` is given. With
         `elderly`, they get the elderly allowance whenever they are due it (set False when the
         case is about that allowance)."""
@@ -158,21 +176,31 @@ class Planter:
         if male is None:
             male = self.rng.random() < 0.6
         if household is None:
-            household = self.people.new_household(village if village is not None else self.village(),
-                                                  self.county)
+            household = self.people.new_household(
+                village if village is not None else self.village(), self.county
+            )
         if village is None:
             village = self.people.household_village[household]
         pid = self.people.add(
-            id18=id18 or self.new_id(birth, male, prefix, seq), name=name or self.new_name(), birth=birth,
-            male=male, village=village, household=household, relation=relation, old15=old15,
+            id18=id18 or self.new_id(birth, male, prefix, seq),
+            name=name or self.new_name(),
+            birth=birth,
+            male=male,
+            village=village,
+            household=household,
+            relation=relation,
+            old15=old15,
         )
         if elderly:
             self.auto_elderly.append(pid)
         return pid
 
-    def member(self, head: int, relation: int, *, age: int, male: bool | None = None, elderly: bool = True) -> int:
-        return self.person(age=age, male=male, household=int(self._hh(head)), relation=relation,
-                           elderly=elderly)
+    def member(
+        self, head: int, relation: int, *, age: int, male: bool | None = None, elderly: bool = True
+    ) -> int:
+        return self.person(
+            age=age, male=male, household=int(self._hh(head)), relation=relation, elderly=elderly
+        )
 
     def _hh(self, pid: int) -> int:
         return self.people._extra["household"][pid - self._first_planted()]
@@ -195,10 +223,21 @@ class Planter:
     def name_of(self, pid: int) -> str:
         return self.people.name[pid]
 
-    def die(self, pid: int, when: date, *, police: bool = True, cremation: bool = False,
-            status: bool = True) -> None:
+    def die(
+        self,
+        pid: int,
+        when: date,
+        *,
+        police: bool = True,
+        cremation: bool = False,
+        status: bool = True,
+    ) -> None:
         """Record a death in the chosen sources (police death record, cremation, register status)."""
-        sources = (SRC_POLICE if police else 0) | (SRC_CREMATION if cremation else 0) | (SRC_STATUS if status else 0)
+        sources = (
+            (SRC_POLICE if police else 0)
+            | (SRC_CREMATION if cremation else 0)
+            | (SRC_STATUS if status else 0)
+        )
         self._set("death", pid, when.toordinal())
         self._set("sources", pid, sources)
         if status:
@@ -211,16 +250,37 @@ class Planter:
 
     # --- records ------------------------------------------------------------------------------
 
-    def pay(self, pid: int, code: str, start: int, end: int, cents: int | None = None, *,
-            village: int | None = None, account: int | None = None) -> None:
+    def pay(
+        self,
+        pid: int,
+        code: str,
+        start: int,
+        end: int,
+        cents: int | None = None,
+        *,
+        village: int | None = None,
+        account: int | None = None,
+    ) -> None:
         """Monthly payments from window month `start` to `end` (inclusive)."""
         self.reg.plans[code].add(
-            pid, start, end, cents if cents is not None else self.standard(code),
-            self.village_of(pid) if village is None else village, pid if account is None else account,
+            pid,
+            start,
+            end,
+            cents if cents is not None else self.standard(code),
+            self.village_of(pid) if village is None else village,
+            pid if account is None else account,
         )
 
-    def pay_due(self, pid: int, code: str, start: int, end: int, cents: int | None = None, *,
-                account: int | None = None) -> None:
+    def pay_due(
+        self,
+        pid: int,
+        code: str,
+        start: int,
+        end: int,
+        cents: int | None = None,
+        *,
+        account: int | None = None,
+    ) -> None:
         """Like `pay`, but never before the month the person reaches the programme's `min_age`."""
         min_age = PROGRAMMES[code].min_age
         if min_age is not None:
@@ -229,16 +289,37 @@ class Planter:
         if start <= end:
             self.pay(pid, code, start, end, cents, account=account)
 
-    def pay_row(self, code: str, m: int, cents: int, *, pid: int | None = None, id_text: str | None = None,
-                name: str | None = None, village: int | None = None, account: int | None = None) -> None:
+    def pay_row(
+        self,
+        code: str,
+        m: int,
+        cents: int,
+        *,
+        pid: int | None = None,
+        id_text: str | None = None,
+        name: str | None = None,
+        village: int | None = None,
+        account: int | None = None,
+    ) -> None:
         """One explicit payment row; `id_text` writes the ID exactly so (planted invalid forms)."""
         if village is None:
             village = self.village_of(pid) if pid is not None else self.village()
-        self.reg.extra_payments.append({
-            "code": code, "period": m, "cents": cents, "pid": pid, "id_text": id_text,
-            "name": name if name is not None else self.name_of(pid) if pid is not None else None,
-            "village": village, "account": account if account is not None else pid,
-        })
+        self.reg.extra_payments.append(
+            {
+                "code": code,
+                "period": m,
+                "cents": cents,
+                "pid": pid,
+                "id_text": id_text,
+                "name": name
+                if name is not None
+                else self.name_of(pid)
+                if pid is not None
+                else None,
+                "village": village,
+                "account": account if account is not None else pid,
+            }
+        )
 
     def outside_account(self, holder: str) -> int:
         """An account of someone missing from the register (for unknown ID numbers)."""
@@ -254,28 +335,63 @@ class Planter:
         return std if std is not None else 50_000
 
     def certificate(self, pid: int, issued: date, status: str = "有效", level: int = 1) -> None:
-        self.reg.disabilities.add(pid=pid, type=names.DISABILITY_TYPES[self.rng.randrange(7)],
-                                  level=names.DISABILITY_LEVELS[level], issued=issued, status=status)
+        self.reg.disabilities.add(
+            pid=pid,
+            type=names.DISABILITY_TYPES[self.rng.randrange(7)],
+            level=names.DISABILITY_LEVELS[level],
+            issued=issued,
+            status=status,
+        )
 
-    def official(self, pid: int, start: date, end: date | None = None, position: str = "村委委员") -> None:
-        self.reg.officials.add(pid=pid, village=self.village_of(pid), position=position, start=start, end=end)
+    def official(
+        self, pid: int, start: date, end: date | None = None, position: str = "村委委员"
+    ) -> None:
+        self.reg.officials.add(
+            pid=pid, village=self.village_of(pid), position=position, start=start, end=end
+        )
 
     def relative(self, official: int, relative: int, relation: str, filed: bool) -> None:
         self.reg.relatives.add(official=official, relative=relative, relation=relation, filed=filed)
 
     # --- expectations ---------------------------------------------------------------------------
 
-    def hit(self, model: str, level: str, why: str, *, pid: int | None = None, id_text: str | None = None,
-            program: str | None = None, account: int | None = None) -> None:
-        self.expected[model].append({"key": self._key(model, pid, id_text, program, account),
-                                     "level": level, "why": why})
+    def hit(
+        self,
+        model: str,
+        level: str,
+        why: str,
+        *,
+        pid: int | None = None,
+        id_text: str | None = None,
+        program: str | None = None,
+        account: int | None = None,
+    ) -> None:
+        self.expected[model].append(
+            {"key": self._key(model, pid, id_text, program, account), "level": level, "why": why}
+        )
 
-    def negative(self, model: str, why: str, *, pid: int | None = None, id_text: str | None = None,
-                 program: str | None = None, account: int | None = None) -> None:
-        self.negatives[model].append({"key": self._key(model, pid, id_text, program, account), "why": why})
+    def negative(
+        self,
+        model: str,
+        why: str,
+        *,
+        pid: int | None = None,
+        id_text: str | None = None,
+        program: str | None = None,
+        account: int | None = None,
+    ) -> None:
+        self.negatives[model].append(
+            {"key": self._key(model, pid, id_text, program, account), "why": why}
+        )
 
-    def _key(self, model: str, pid: int | None, id_text: str | None, program: str | None,
-             account: int | None) -> dict[str, str]:
+    def _key(
+        self,
+        model: str,
+        pid: int | None,
+        id_text: str | None,
+        program: str | None,
+        account: int | None,
+    ) -> dict[str, str]:
         if model == "YKT07":
             assert account is not None
             return {"account_no": self.account_no(account)}
@@ -299,7 +415,9 @@ class Planter:
         for p, s in zip(pids.tolist(), start.tolist(), strict=True):
             s = max(s, int(first[p]))
             if s <= last[p]:
-                self.reg.plans[ELDERLY].add(p, s, int(last[p]), 10_000, int(self.people.village[p]), p)
+                self.reg.plans[ELDERLY].add(
+                    p, s, int(last[p]), 10_000, int(self.people.village[p]), p
+                )
 
 
 # ===========================================================================================
@@ -322,13 +440,28 @@ def plant_ykt01_paid_after_death(pl: Planter) -> None:
     c = pl.person(age=pl.rng.randint(65, 75))
     pl.die(c, pl.day(E - 6, 3), police=False)  # only the household register shows the death
     pl.pay_due(c, BASIC_PENSION, 0, E)
-    pl.hit("YKT01", "high", "户籍已注明死亡(无死亡登记),其后仍发放基础养老金", pid=c, program=BASIC_PENSION)
+    pl.hit(
+        "YKT01",
+        "high",
+        "户籍已注明死亡(无死亡登记),其后仍发放基础养老金",
+        pid=c,
+        program=BASIC_PENSION,
+    )
+    pl.negative("YKT11", "户籍状态为死亡,不是迁出或注销(由YKT01发现)", pid=c, program=BASIC_PENSION)
 
     d = pl.person(age=pl.rng.randint(40, 55))
     pl.certificate(d, pl.ago(8, 5, 12))
-    pl.die(d, pl.day(E - 3, 20), police=False, cremation=True, status=False)  # cremation record only
+    pl.die(
+        d, pl.day(E - 3, 20), police=False, cremation=True, status=False
+    )  # cremation record only
     pl.pay(d, DISABILITY, 0, E - 2)
-    pl.hit("YKT01", "medium", "火化记录显示死亡,户籍仍为正常,死亡次月仍发放残疾人补贴", pid=d, program=DISABILITY)
+    pl.hit(
+        "YKT01",
+        "medium",
+        "火化记录显示死亡,户籍仍为正常,死亡次月仍发放残疾人补贴",
+        pid=d,
+        program=DISABILITY,
+    )
 
     f = pl.person(age=pl.rng.randint(82, 88), elderly=False)
     pl.die(f, pl.day(E - 4, 0))  # the last day of the month
@@ -344,13 +477,17 @@ def plant_ykt01_paid_after_death(pl: Planter) -> None:
 def plant_ykt02_payroll_on_assistance(pl: Planter) -> None:
     E = pl.E
     h1 = pl.person(age=pl.rng.randint(35, 50))
-    pl.reg.payroll.add(pid=h1, employer=pl.county.name + "第二中学", start=pl.ago(12, 9, 1), end=None)
+    pl.reg.payroll.add(
+        pid=h1, employer=pl.county.name + "第二中学", start=pl.ago(12, 9, 1), end=None
+    )
     pl.pay(h1, DIBAO, 0, E)
     pl.hit("YKT02", "high", "本人为财政供养人员(在职)同时领取低保", pid=h1, program=DIBAO)
 
     h2 = pl.person(age=pl.rng.randint(52, 60), male=True)
     son = pl.member(h2, CHILD, age=pl.rng.randint(26, 32))
-    pl.reg.payroll.add(pid=son, employer=pl.county.name + "人民医院", start=pl.ago(5, 7, 1), end=None)
+    pl.reg.payroll.add(
+        pid=son, employer=pl.county.name + "人民医院", start=pl.ago(5, 7, 1), end=None
+    )
     pl.pay(h2, DIBAO, 0, E)
     pl.hit("YKT02", "medium", "同户子女为财政供养人员,户主领取低保", pid=h2, program=DIBAO)
 
@@ -360,8 +497,12 @@ def plant_ykt02_payroll_on_assistance(pl: Planter) -> None:
     pl.hit("YKT02", "high", "入职财政供养单位后仍领取特困供养金", pid=h3, program=TEKUN)
 
     h4 = pl.person(age=pl.rng.randint(40, 55))
-    pl.reg.payroll.add(pid=h4, employer=pl.county.name + "教育局", start=pl.ago(14, 3, 1),
-                       end=pl.cal.period(0) - timedelta(days=60))
+    pl.reg.payroll.add(
+        pid=h4,
+        employer=pl.county.name + "教育局",
+        start=pl.ago(14, 3, 1),
+        end=pl.cal.period(0) - timedelta(days=60),
+    )
     pl.pay(h4, DIBAO, 0, E)
     pl.negative("YKT02", "财政供养已在发放期前离职", pid=h4, program=DIBAO)
 
@@ -369,7 +510,9 @@ def plant_ykt02_payroll_on_assistance(pl: Planter) -> None:
     pl.reg.payroll.add(pid=h5, employer=pl.county.name + "公安局", start=pl.ago(9, 8, 1), end=None)
     pl.certificate(h5, pl.ago(10, 6, 3))
     pl.pay(h5, DISABILITY, 0, E)
-    pl.negative("YKT02", "残疾人补贴不是低保特困,财政供养人员领取不命中本模型", pid=h5, program=DISABILITY)
+    pl.negative(
+        "YKT02", "残疾人补贴不是低保特困,财政供养人员领取不命中本模型", pid=h5, program=DISABILITY
+    )
 
 
 def plant_ykt03_officials_on_assistance(pl: Planter) -> None:
@@ -421,16 +564,28 @@ def plant_ykt04_assets(pl: Planter) -> None:
     nrng = np.random.default_rng(pl.rng.randrange(2**32))
 
     def vehicle(pid: int, vtype: str, status: str = "正常") -> None:
-        pl.reg.vehicles.add(pid=pid, plate=plate(nrng), type=vtype, registered=pl.ago(5, 4, 18), status=status)
+        pl.reg.vehicles.add(
+            pid=pid, plate=plate(nrng), type=vtype, registered=pl.ago(5, 4, 18), status=status
+        )
 
     def home(pid: int, usage: str = "住宅") -> None:
-        pl.reg.properties.add(pid=pid, location=location(nrng, pl.county, pl.village_of(pid)), usage=usage,
-                              area="96.50", registered=pl.ago(7, 8, 9))
+        pl.reg.properties.add(
+            pid=pid,
+            location=location(nrng, pl.county, pl.village_of(pid)),
+            usage=usage,
+            area="96.50",
+            registered=pl.ago(7, 8, 9),
+        )
 
     def business(pid: int, role: str, status: str) -> None:
         t = pl.county.village_township[pl.village_of(pid)]
-        pl.reg.businesses.add(pid=pid, business=f"{pl.county.name}{pl.county.township_names[t]}恒丰建材有限公司",
-                              role=role, established=pl.ago(6, 3, 2), status=status)
+        pl.reg.businesses.add(
+            pid=pid,
+            business=f"{pl.county.name}{pl.county.township_names[t]}恒丰建材有限公司",
+            role=role,
+            established=pl.ago(6, 3, 2),
+            status=status,
+        )
 
     v1 = pl.person()
     vehicle(v1, "小型轿车")
@@ -510,7 +665,9 @@ def plant_ykt05_elderly_below_age(pl: Planter) -> None:
     first = pl.cal.period(E - 2)
     u1 = pl.person(birth=date(first.year - 80, first.month, 2), elderly=False)
     pl.pay(u1, ELDERLY, E - 2, E)
-    pl.hit("YKT05", "high", f"{first:%Y-%m}月1日差1天满80周岁即发放高龄津贴", pid=u1, program=ELDERLY)
+    pl.hit(
+        "YKT05", "high", f"{first:%Y-%m}月1日差1天满80周岁即发放高龄津贴", pid=u1, program=ELDERLY
+    )
 
     u2 = pl.person(birth=date(first.year - 80, first.month, 1), elderly=False)
     pl.pay(u2, ELDERLY, E - 2, E)
@@ -828,14 +985,24 @@ def _person_with_x_check(pl: Planter) -> int:
 def plant_ykt13_several_ids(pl: Planter) -> None:
     E = pl.E
 
-    def same_person(birth: date, seqs: list[int], prefixes: list[str] | None = None, paid: list[bool] | None = None,
-                    births: list[date] | None = None) -> list[int]:
+    def same_person(
+        birth: date,
+        seqs: list[int],
+        prefixes: list[str] | None = None,
+        paid: list[bool] | None = None,
+        births: list[date] | None = None,
+    ) -> list[int]:
         name = pl.new_name()
         out = []
         for k, seq in enumerate(seqs):
             b = births[k] if births else birth
-            p = pl.person(birth=b, male=True, name=name, seq=seq,
-                          prefix=prefixes[k] if prefixes else HOME_CODE)
+            p = pl.person(
+                birth=b,
+                male=True,
+                name=name,
+                seq=seq,
+                prefix=prefixes[k] if prefixes else HOME_CODE,
+            )
             if paid is None or paid[k]:
                 pl.pay_due(p, BASIC_PENSION, 0, E)
             out.append(p)
@@ -851,7 +1018,9 @@ def plant_ykt13_several_ids(pl: Planter) -> None:
         pl.negative("YKT13", "同名同生日但号码有3位不同", pid=p)
     t5 = same_person(pl.born(64, 3, 3), [991, 993], paid=[True, False])
     pl.negative("YKT13", "近似号码中只有一个有发放记录", pid=t5[0])
-    t7 = same_person(pl.born(69, 3, 12), [957, 957], births=[pl.born(69, 3, 12), pl.born(69, 3, 13)])
+    t7 = same_person(
+        pl.born(69, 3, 12), [957, 957], births=[pl.born(69, 3, 12), pl.born(69, 3, 13)]
+    )
     for p in t7:
         pl.negative("YKT13", "同名、号码仅出生日1位不同,但生日不同", pid=p)
 

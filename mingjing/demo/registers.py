@@ -45,7 +45,14 @@ class Programme:
 
 
 DIBAO, TEKUN, ELDERLY, DISABILITY, EDUCATION, FARMLAND, BASIC_PENSION, FAMILY_REWARD = (
-    "MZ001", "MZ002", "MZ003", "CL001", "JY001", "NY001", "RS001", "WJ001",
+    "MZ001",
+    "MZ002",
+    "MZ003",
+    "CL001",
+    "JY001",
+    "NY001",
+    "RS001",
+    "WJ001",
 )
 PROGRAMMES: dict[str, Programme] = {
     p.code: p
@@ -59,7 +66,9 @@ PROGRAMMES: dict[str, Programme] = {
         Programme(EDUCATION, "雨露计划", "education", "教育局", 25_000),
         Programme(FARMLAND, "耕地地力保护补贴", "agriculture", "农业农村局", None),
         Programme(BASIC_PENSION, "城乡居民基础养老金", "other", "人社局", 18_800, min_age=60),
-        Programme(FAMILY_REWARD, "农村部分计划生育家庭奖励扶助金", "other", "卫健局", 8_000, min_age=60),
+        Programme(
+            FAMILY_REWARD, "农村部分计划生育家庭奖励扶助金", "other", "卫健局", 8_000, min_age=60
+        ),
     )
 }
 ASSISTANCE = (DIBAO, TEKUN)
@@ -107,7 +116,9 @@ class Plan:
         self.parts.append(part)
 
     def add(self, pid: int, start: int, end: int, cents: int, village: int, account: int) -> None:
-        self.add_many(pid=[pid], start=start, end=end, cents=cents, village=village, account=account)
+        self.add_many(
+            pid=[pid], start=start, end=end, cents=cents, village=village, account=account
+        )
 
     def seal(self) -> None:
         if self.parts:
@@ -131,14 +142,26 @@ class Plan:
 @dataclass
 class Registers:
     payroll: Table = field(default_factory=lambda: Table("pid", "employer", "start", "end"))
-    officials: Table = field(default_factory=lambda: Table("pid", "village", "position", "start", "end"))
-    relatives: Table = field(default_factory=lambda: Table("official", "relative", "relation", "filed"))
-    vehicles: Table = field(default_factory=lambda: Table("pid", "plate", "type", "registered", "status"))
-    properties: Table = field(default_factory=lambda: Table("pid", "location", "usage", "area", "registered"))
-    businesses: Table = field(default_factory=lambda: Table("pid", "business", "role", "established", "status"))
+    officials: Table = field(
+        default_factory=lambda: Table("pid", "village", "position", "start", "end")
+    )
+    relatives: Table = field(
+        default_factory=lambda: Table("official", "relative", "relation", "filed")
+    )
+    vehicles: Table = field(
+        default_factory=lambda: Table("pid", "plate", "type", "registered", "status")
+    )
+    properties: Table = field(
+        default_factory=lambda: Table("pid", "location", "usage", "area", "registered")
+    )
+    businesses: Table = field(
+        default_factory=lambda: Table("pid", "business", "role", "established", "status")
+    )
     pensions: Table = field(default_factory=lambda: Table("pid", "cents", "start", "end"))
     students: Table = field(default_factory=lambda: Table("pid", "school", "start", "end"))
-    disabilities: Table = field(default_factory=lambda: Table("pid", "type", "level", "issued", "status"))
+    disabilities: Table = field(
+        default_factory=lambda: Table("pid", "type", "level", "issued", "status")
+    )
     plans: dict[str, Plan] = field(default_factory=lambda: {c: Plan() for c in PROGRAMMES})
     # Explicit payment rows (planted duplicates, unknown IDs, refunds): see plants.py.
     extra_payments: list[dict[str, Any]] = field(default_factory=list)
@@ -162,7 +185,9 @@ def payable_months(people: People, cal: Calendar) -> tuple[np.ndarray, np.ndarra
     return first, last
 
 
-def _random_dates(rng: np.random.Generator, lo: np.ndarray | int, hi: np.ndarray | int, k: int) -> np.ndarray:
+def _random_dates(
+    rng: np.random.Generator, lo: np.ndarray | int, hi: np.ndarray | int, k: int
+) -> np.ndarray:
     lo = np.broadcast_to(np.asarray(lo, dtype=np.int64), (k,))
     hi = np.broadcast_to(np.asarray(hi, dtype=np.int64), (k,))
     return lo + np.floor(rng.random(k) * (np.maximum(hi - lo, 0) + 1)).astype(np.int64)
@@ -172,7 +197,9 @@ def _d(ordinal: int) -> date:
     return date.fromordinal(int(ordinal))
 
 
-def build_registers(rng: np.random.Generator, county: County, people: People, cal: Calendar) -> Registers:
+def build_registers(
+    rng: np.random.Generator, county: County, people: People, cal: Calendar
+) -> Registers:
     """Background registers and payment plans, in numbered steps (each keeps one model quiet):
 
     1. payroll (active staff and retirees)          -> their households get no assistance (YKT02)
@@ -204,8 +231,12 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
     is_payroll = np.zeros(n, dtype=bool)
 
     # 1. payroll: active staff aged 23-59, and retirees who left before turning 61
-    staff = np.flatnonzero(alive_end & normal & (age_end >= 23) & (age_end <= 59) & (rng.random(n) < 0.03))
-    retirees = np.flatnonzero(alive_end & (age_end >= 61) & (age_end <= 72) & (rng.random(n) < 0.025))
+    staff = np.flatnonzero(
+        alive_end & normal & (age_end >= 23) & (age_end <= 59) & (rng.random(n) < 0.03)
+    )
+    retirees = np.flatnonzero(
+        alive_end & (age_end >= 61) & (age_end <= 72) & (rng.random(n) < 0.025)
+    )
     for group, retired in ((staff, False), (retirees, True)):
         start = people.birth[group] + _random_dates(rng, 22 * 365, 26 * 365, len(group))
         for i, p in enumerate(group.tolist()):
@@ -214,20 +245,32 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
             if retired:
                 end = _d(people.birth[p]).replace(day=1) + timedelta(days=60 * 365 + 15)
                 pension_start = date(end.year + (end.month == 12), end.month % 12 + 1, 1)
-                reg.pensions.add(pid=p, cents=int(rng.integers(300_000, 600_000)), start=pension_start,
-                                 end=None)
+                reg.pensions.add(
+                    pid=p, cents=int(rng.integers(300_000, 600_000)), start=pension_start, end=None
+                )
             reg.payroll.add(pid=p, employer=employer, start=_d(min(start[i], ref_o - 400)), end=end)
             is_payroll[p] = True
     excluded[hh[is_payroll]] = True
 
     # 2. officials (6-7 per village, heads or spouses aged 30-62) and their relatives
     is_official = np.zeros(n, dtype=bool)
-    candidates = np.flatnonzero(alive_end & normal & ~is_payroll & (age_end >= 30) & (age_end <= 62)
-                                & ((people.relation == HEAD) | (people.relation == SPOUSE)))
-    by_village = np.split(candidates, np.searchsorted(people.village[candidates], np.arange(1, len(county.village_codes))))
+    candidates = np.flatnonzero(
+        alive_end
+        & normal
+        & ~is_payroll
+        & (age_end >= 30)
+        & (age_end <= 62)
+        & ((people.relation == HEAD) | (people.relation == SPOUSE))
+    )
+    by_village = np.split(
+        candidates,
+        np.searchsorted(people.village[candidates], np.arange(1, len(county.village_codes))),
+    )
     term = date(2021, 10, 1).toordinal()
     adults = np.flatnonzero(alive_end & (age_end >= 25))
-    adults_by_village = np.split(adults, np.searchsorted(people.village[adults], np.arange(1, len(county.village_codes))))
+    adults_by_village = np.split(
+        adults, np.searchsorted(people.village[adults], np.arange(1, len(county.village_codes)))
+    )
     for v, cand in enumerate(by_village):
         k = min(len(cand), int(rng.integers(6, 8)))
         chosen = rng.choice(cand, size=k, replace=False) if k else cand[:0]
@@ -238,64 +281,105 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
             if rng.random() < 0.12:  # a former official, term ended before the window
                 start = _d(date(2018, 1, 1).toordinal() + int(rng.integers(0, 40)))
                 end = date(2021, 9, 30)
-            reg.officials.add(pid=p, village=v, position=positions[j % len(positions)], start=start, end=end)
+            reg.officials.add(
+                pid=p, village=v, position=positions[j % len(positions)], start=start, end=end
+            )
             is_official[p] = True
             excluded[hh[p]] = True
             for q in range(hh_start[hh[p]], hh_end[hh[p]]):
                 if q == p:
                     continue
                 rel = _relation_to_official(int(people.relation[p]), int(people.relation[q]))
-                reg.relatives.add(official=p, relative=q, relation=rel, filed=bool(rng.random() < 0.55))
+                reg.relatives.add(
+                    official=p, relative=q, relation=rel, filed=bool(rng.random() < 0.55)
+                )
             pool = adults_by_village[v]
             if len(pool) and rng.random() < 0.5:  # a sibling in another household
                 q = int(pool[rng.integers(0, len(pool))])
                 if hh[q] != hh[p]:
-                    reg.relatives.add(official=p, relative=q, relation="兄弟姐妹",
-                                      filed=bool(rng.random() < 0.55))
+                    reg.relatives.add(
+                        official=p, relative=q, relation="兄弟姐妹", filed=bool(rng.random() < 0.55)
+                    )
                     excluded[hh[q]] = True
 
     # 3. assistance households: tekun (single elderly), then dibao (about 5% of people)
     sizes = hh_end - hh_start
     head_of = hh_start  # the head is the first member of each background household
     assisted = np.zeros(n_households, dtype=bool)
-    tekun_hh = np.flatnonzero(~excluded & (sizes == 1) & (age_end[head_of] >= 60) & (last_pay[head_of] >= 0))
+    tekun_hh = np.flatnonzero(
+        ~excluded & (sizes == 1) & (age_end[head_of] >= 60) & (last_pay[head_of] >= 0)
+    )
     tekun_hh = rng.permutation(tekun_hh)[: max(1, int(n * 0.008))]
     tekun_hh.sort()
     assisted[tekun_hh] = True
     p = head_of[tekun_hh]
     start = np.where(rng.random(len(p)) < 0.8, 0, rng.integers(0, max(1, cal.months - 6), len(p)))
-    reg.plans[TEKUN].add_many(pid=p, start=np.maximum(start, first_pay[p]), end=last_pay[p],
-                              cents=np.where(rng.random(len(p)) < 0.7, 110_000, 100_000),
-                              village=people.village[p], account=p)
+    reg.plans[TEKUN].add_many(
+        pid=p,
+        start=np.maximum(start, first_pay[p]),
+        end=last_pay[p],
+        cents=np.where(rng.random(len(p)) < 0.7, 110_000, 100_000),
+        village=people.village[p],
+        account=p,
+    )
     dibao_cand = rng.permutation(np.flatnonzero(~excluded & ~assisted & (last_pay[head_of] >= 0)))
     target = int(n * 0.05)
     cum = np.cumsum(sizes[dibao_cand])
     dibao_hh = np.sort(dibao_cand[: int(np.searchsorted(cum, target)) + 1])
     assisted[dibao_hh] = True
-    members = np.concatenate([np.arange(hh_start[h], hh_end[h]) for h in dibao_hh]) if len(dibao_hh) else np.zeros(0, np.int64)
+    members = (
+        np.concatenate([np.arange(hh_start[h], hh_end[h]) for h in dibao_hh])
+        if len(dibao_hh)
+        else np.zeros(0, np.int64)
+    )
     m_hh = hh[members]
     pos = np.searchsorted(dibao_hh, m_hh)
     k = len(dibao_hh)
     r = rng.random(k)
     h_start = np.where(r < 0.12, rng.integers(1, max(2, cal.months - 3), k), 0)
-    h_end = np.where(r > 0.87, rng.integers(cal.months // 3, max(cal.months // 3 + 1, cal.months - 1), k), cal.last)
+    h_end = np.where(
+        r > 0.87,
+        rng.integers(cal.months // 3, max(cal.months // 3 + 1, cal.months - 1), k),
+        cal.last,
+    )
     grade = rng.choice(np.array([70_000, 56_000, 42_000]), size=k, p=[0.35, 0.4, 0.25])
     share = (rng.random(k) < 0.5) & (sizes[dibao_hh] >= 2)
     account = np.where(share[pos], hh_start[m_hh], members)
-    reg.plans[DIBAO].add_many(pid=members, start=np.maximum(h_start[pos], first_pay[members]),
-                              end=np.minimum(h_end[pos], last_pay[members]), cents=grade[pos],
-                              village=people.village[members], account=account)
+    reg.plans[DIBAO].add_many(
+        pid=members,
+        start=np.maximum(h_start[pos], first_pay[members]),
+        end=np.minimum(h_end[pos], last_pay[members]),
+        cents=grade[pos],
+        village=people.village[members],
+        account=account,
+    )
 
     # 4. assets: free for other households; exempt or gone for assistance households
     plate_chars = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
     free_hh = np.flatnonzero(~assisted)
-    _vehicles(rng, reg, people, free_hh, hh_start, hh_end, age_end, plate_chars, 0.24, exempt_only=False)
-    _vehicles(rng, reg, people, np.flatnonzero(assisted), hh_start, hh_end, age_end, plate_chars, 0.14,
-              exempt_only=True)
+    _vehicles(
+        rng, reg, people, free_hh, hh_start, hh_end, age_end, plate_chars, 0.24, exempt_only=False
+    )
+    _vehicles(
+        rng,
+        reg,
+        people,
+        np.flatnonzero(assisted),
+        hh_start,
+        hh_end,
+        age_end,
+        plate_chars,
+        0.14,
+        exempt_only=True,
+    )
     _properties(rng, reg, county, people, free_hh, hh_start, hh_end, age_end, assisted=False)
-    _properties(rng, reg, county, people, np.flatnonzero(assisted), hh_start, hh_end, age_end, assisted=True)
+    _properties(
+        rng, reg, county, people, np.flatnonzero(assisted), hh_start, hh_end, age_end, assisted=True
+    )
     in_assisted = assisted[hh]
-    owners = np.flatnonzero((age_end >= 22) & (age_end <= 68) & ~in_assisted & (rng.random(n) < 0.04))
+    owners = np.flatnonzero(
+        (age_end >= 22) & (age_end <= 68) & ~in_assisted & (rng.random(n) < 0.04)
+    )
     for p in owners.tolist():
         status = rng.choice(["存续", "在业", "注销", "吊销"], p=[0.6, 0.25, 0.1, 0.05])
         _business(rng, reg, county, people, p, str(status))
@@ -305,24 +389,37 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
     # 5. pensions: enterprise retirees (not on assistance) and small land-loss pensions (< 800)
     has_pension = np.zeros(n, dtype=bool)
     has_pension[np.array(reg.pensions.data["pid"], dtype=np.int64)] = True
-    retired = np.flatnonzero((age_end >= 60) & ~in_assisted & ~has_pension & (rng.random(n) < 0.07)
-                             & (last_pay >= 0))
+    retired = np.flatnonzero(
+        (age_end >= 60) & ~in_assisted & ~has_pension & (rng.random(n) < 0.07) & (last_pay >= 0)
+    )
     start_m = first_month_aged(people.birth[retired], 60)
     for i, p in enumerate(retired.tolist()):
         s = max(int(start_m[i]), 2010 * 12)
-        reg.pensions.add(pid=p, cents=int(rng.integers(180_000, 350_000)),
-                         start=date(s // 12, s % 12 + 1, 1), end=_death_month(people, p))
+        reg.pensions.add(
+            pid=p,
+            cents=int(rng.integers(180_000, 350_000)),
+            start=date(s // 12, s % 12 + 1, 1),
+            end=_death_month(people, p),
+        )
     has_pension[retired] = True
-    small = np.flatnonzero((age_end >= 60) & ~has_pension & (rng.random(n) < 0.04) & (last_pay >= 0))
+    small = np.flatnonzero(
+        (age_end >= 60) & ~has_pension & (rng.random(n) < 0.04) & (last_pay >= 0)
+    )
     for p in small.tolist():
-        reg.pensions.add(pid=p, cents=int(rng.integers(20_000, 80_000)), start=date(2015, 1, 1),
-                         end=_death_month(people, p))
+        reg.pensions.add(
+            pid=p,
+            cents=int(rng.integers(20_000, 80_000)),
+            start=date(2015, 1, 1),
+            end=_death_month(people, p),
+        )
     has_pension[small] = True
 
     # 6. students; education aid for students of dibao households and some others
     dibao_member = np.zeros(n, dtype=bool)
     dibao_member[members] = True
-    studying = np.flatnonzero((age_end >= 15) & (age_end <= 22) & (rng.random(n) < 0.55) & (last_pay >= 0))
+    studying = np.flatnonzero(
+        (age_end >= 15) & (age_end <= 22) & (rng.random(n) < 0.55) & (last_pay >= 0)
+    )
     for p in studying.tolist():
         by = _d(people.birth[p]).year
         entry = by + int(rng.choice([15, 15, 18]))
@@ -337,45 +434,72 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
             end = None  # still enrolled
         school = county.name + names.SCHOOLS[int(rng.integers(0, len(names.SCHOOLS)))]
         if school.startswith(county.name + "明镜") or school.startswith(county.name + "清江"):
-            school = school[len(county.name):]
+            school = school[len(county.name) :]
         reg.students.add(pid=p, school=school, start=start, end=end)
         if dibao_member[p] or rng.random() < 0.15:
             s_m = max(cal.index(start), int(first_pay[p]), 0)
             e_m = min(cal.index(end) if end else cal.last, int(last_pay[p]))
-            reg.plans[EDUCATION].add(p, s_m, e_m, 25_000 if rng.random() < 0.8 else 20_000,
-                                     int(people.village[p]), p)
+            reg.plans[EDUCATION].add(
+                p, s_m, e_m, 25_000 if rng.random() < 0.8 else 20_000, int(people.village[p]), p
+            )
 
     # 7. disability certificates; the allowance from the month after issue
     holders = np.flatnonzero((rng.random(n) < 0.032) & (people.birth < ref_o - 365))
-    issued = _random_dates(rng, np.maximum(people.birth[holders] + 200, date(2008, 1, 1).toordinal()),
-                           ref_o - 20, len(holders))
+    issued = _random_dates(
+        rng,
+        np.maximum(people.birth[holders] + 200, date(2008, 1, 1).toordinal()),
+        ref_o - 20,
+        len(holders),
+    )
     for i, p in enumerate(holders.tolist()):
         level = int(rng.choice(4, p=[0.15, 0.25, 0.3, 0.3]))
         valid = rng.random() < 0.88
         status = "有效" if valid else str(rng.choice(["注销", "过期"]))
-        reg.disabilities.add(pid=p, type=names.DISABILITY_TYPES[int(rng.integers(0, 7))],
-                             level=names.DISABILITY_LEVELS[level], issued=_d(issued[i]), status=status)
+        reg.disabilities.add(
+            pid=p,
+            type=names.DISABILITY_TYPES[int(rng.integers(0, 7))],
+            level=names.DISABILITY_LEVELS[level],
+            issued=_d(issued[i]),
+            status=status,
+        )
         if valid and (level <= 1 or dibao_member[p] or rng.random() < 0.5):
             s_m = max(cal.index(_d(issued[i])) + 1, int(first_pay[p]), 0)
-            reg.plans[DISABILITY].add(p, s_m, int(last_pay[p]), 16_000 if level <= 1 else 8_000,
-                                      int(people.village[p]), p)
+            reg.plans[DISABILITY].add(
+                p, s_m, int(last_pay[p]), 16_000 if level <= 1 else 8_000, int(people.village[p]), p
+            )
 
     # 8. elderly allowance for everyone from the first month that finds them 80
     start80 = first_month_aged(people.birth, 80) - cal.first_abs
     old = np.flatnonzero(start80 <= last_pay)
-    reg.plans[ELDERLY].add_many(pid=old, start=np.maximum(start80[old], first_pay[old]), end=last_pay[old],
-                                cents=10_000, village=people.village[old], account=old)
+    reg.plans[ELDERLY].add_many(
+        pid=old,
+        start=np.maximum(start80[old], first_pay[old]),
+        end=last_pay[old],
+        cents=10_000,
+        village=people.village[old],
+        account=old,
+    )
 
     # 9. basic pension (60+, no other pension) and the farmland subsidy (June, head or next adult)
     start60 = first_month_aged(people.birth, 60) - cal.first_abs
     basic = np.flatnonzero((start60 <= last_pay) & ~has_pension & (rng.random(n) < 0.95))
     reg.plans[BASIC_PENSION].add_many(
-        pid=basic, start=np.maximum(start60[basic], first_pay[basic]), end=last_pay[basic],
-        cents=np.where(age_end[basic] >= 75, 18_800, 15_800), village=people.village[basic], account=basic)
+        pid=basic,
+        start=np.maximum(start60[basic], first_pay[basic]),
+        end=last_pay[basic],
+        cents=np.where(age_end[basic] >= 75, 18_800, 15_800),
+        village=people.village[basic],
+        account=basic,
+    )
     reward = np.flatnonzero((start60 <= last_pay) & (rng.random(n) < 0.45))
     reg.plans[FAMILY_REWARD].add_many(
-        pid=reward, start=np.maximum(start60[reward], first_pay[reward]), end=last_pay[reward],
-        cents=8_000, village=people.village[reward], account=reward)
+        pid=reward,
+        start=np.maximum(start60[reward], first_pay[reward]),
+        end=last_pay[reward],
+        cents=8_000,
+        village=people.village[reward],
+        account=reward,
+    )
     farming = np.flatnonzero(rng.random(n_households) < 0.7)
     mu_tenths = rng.integers(15, 121, size=n_households)
     for m in range(cal.months):
@@ -391,9 +515,14 @@ def build_registers(rng: np.random.Generator, county: County, people: People, ca
                     payee[j] = q
                     break
         sel = payee >= 0
-        reg.plans[FARMLAND].add_many(pid=payee[sel], start=m, end=m,
-                                     cents=mu_tenths[farming[sel]] * FARMLAND_CENTS_PER_TENTH_MU,
-                                     village=people.village[payee[sel]], account=payee[sel])
+        reg.plans[FARMLAND].add_many(
+            pid=payee[sel],
+            start=m,
+            end=m,
+            cents=mu_tenths[farming[sel]] * FARMLAND_CENTS_PER_TENTH_MU,
+            village=people.village[payee[sel]],
+            account=payee[sel],
+        )
     return reg
 
 
@@ -429,9 +558,19 @@ def plate(rng: np.random.Generator, chars: str = "0123456789ABCDEFGHJKLMNPQRSTUV
     return "湘C" + "".join(chars[int(i)] for i in rng.integers(0, len(chars), 5))
 
 
-def _vehicles(rng: np.random.Generator, reg: Registers, people: People, households: np.ndarray,
-              hh_start: np.ndarray, hh_end: np.ndarray, age_end: np.ndarray, chars: str, share: float,
-              *, exempt_only: bool) -> None:
+def _vehicles(
+    rng: np.random.Generator,
+    reg: Registers,
+    people: People,
+    households: np.ndarray,
+    hh_start: np.ndarray,
+    hh_end: np.ndarray,
+    age_end: np.ndarray,
+    chars: str,
+    share: float,
+    *,
+    exempt_only: bool,
+) -> None:
     owning = households[rng.random(len(households)) < share]
     for h in owning.tolist():
         adults = [q for q in range(hh_start[h], hh_end[h]) if age_end[q] >= 18]
@@ -450,17 +589,31 @@ def _vehicles(rng: np.random.Generator, reg: Registers, people: People, househol
             pool = names.OTHER_VEHICLE_TYPES + names.EXEMPT_VEHICLE_TYPES
             vtype = pool[int(rng.choice(len(pool), p=_VEHICLE_P))]
             status = str(rng.choice(["正常", "注销", "报废"], p=[0.88, 0.06, 0.06]))
-        reg.vehicles.add(pid=owner, plate=plate(rng, chars), type=vtype,
-                         registered=min(registered, date(2026, 1, 1)), status=status)
+        reg.vehicles.add(
+            pid=owner,
+            plate=plate(rng, chars),
+            type=vtype,
+            registered=min(registered, date(2026, 1, 1)),
+            status=status,
+        )
 
 
 _VEHICLE_P = np.array([0.35, 0.12, 0.14, 0.04, 0.05, 0.2, 0.01, 0.05, 0.04])
 _VEHICLE_P = _VEHICLE_P / _VEHICLE_P.sum()
 
 
-def _properties(rng: np.random.Generator, reg: Registers, county: County, people: People,
-                households: np.ndarray, hh_start: np.ndarray, hh_end: np.ndarray, age_end: np.ndarray,
-                *, assisted: bool) -> None:
+def _properties(
+    rng: np.random.Generator,
+    reg: Registers,
+    county: County,
+    people: People,
+    households: np.ndarray,
+    hh_start: np.ndarray,
+    hh_end: np.ndarray,
+    age_end: np.ndarray,
+    *,
+    assisted: bool,
+) -> None:
     r = rng.random(len(households))
     for j, h in enumerate(households.tolist()):
         adults = [q for q in range(hh_start[h], hh_end[h]) if age_end[q] >= 18]
@@ -478,25 +631,36 @@ def _properties(rng: np.random.Generator, reg: Registers, county: County, people
             usages = []
         owner = adults[0]  # one member holds all the household's titles: at most one home (YKT04)
         for usage in usages:
-            reg.properties.add(pid=owner, location=location(rng, county, int(people.village[owner])),
-                               usage=usage, area=f"{int(rng.integers(4000, 22000)) / 100:.2f}",
-                               registered=_d(date(2008, 1, 1).toordinal() + int(rng.integers(0, 6200))))
+            reg.properties.add(
+                pid=owner,
+                location=location(rng, county, int(people.village[owner])),
+                usage=usage,
+                area=f"{int(rng.integers(4000, 22000)) / 100:.2f}",
+                registered=_d(date(2008, 1, 1).toordinal() + int(rng.integers(0, 6200))),
+            )
 
 
 def location(rng: np.random.Generator, county: County, village: int) -> str:
     t = county.village_township[village]
-    return (f"{county.name}{county.township_names[t]}{county.village_names[village]}"
-            f"{int(rng.integers(1, 13))}组{int(rng.integers(1, 90))}号")
+    return (
+        f"{county.name}{county.township_names[t]}{county.village_names[village]}"
+        f"{int(rng.integers(1, 13))}组{int(rng.integers(1, 90))}号"
+    )
 
 
-def _business(rng: np.random.Generator, reg: Registers, county: County, people: People, p: int,
-              status: str) -> None:
+def _business(
+    rng: np.random.Generator, reg: Registers, county: County, people: People, p: int, status: str
+) -> None:
     stem = names.BUSINESS_STEMS[int(rng.integers(0, len(names.BUSINESS_STEMS)))]
     kind = names.BUSINESS_KINDS[int(rng.integers(0, len(names.BUSINESS_KINDS)))]
     role = str(rng.choice(["经营者", "法定代表人", "股东"], p=[0.5, 0.3, 0.2]))
     if kind.endswith(("商店", "餐馆", "五金店", "农资经营部")):
         role = "经营者"
     t = county.village_township[int(people.village[p])]
-    reg.businesses.add(pid=p, business=f"{county.name}{county.township_names[t]}{stem}{kind}",
-                       role=role, established=_d(date(2006, 1, 1).toordinal() + int(rng.integers(0, 7000))),
-                       status=status)
+    reg.businesses.add(
+        pid=p,
+        business=f"{county.name}{county.township_names[t]}{stem}{kind}",
+        role=role,
+        established=_d(date(2006, 1, 1).toordinal() + int(rng.integers(0, 7000))),
+        status=status,
+    )

@@ -273,7 +273,11 @@ class Sink:
             rendered = render_amount(value, fmt)
             if isinstance(rendered, Decimal) and not self.cell_formats:
                 rendered = yuan_text(value)
-            return self._encodable(rendered, yuan_text(value)) if isinstance(rendered, str) else rendered
+            return (
+                self._encodable(rendered, yuan_text(value))
+                if isinstance(rendered, str)
+                else rendered
+            )
         if kind == "bool":
             return render_bool(value, self._pick(style.boolean, noisy))
         return str(value)
@@ -463,7 +467,9 @@ def freeze_zip(path: Path) -> None:
         for name, data in entries:
             if name == "docProps/core.xml":
                 data = _MODIFIED.sub(
-                    b'<dcterms:modified xsi:type="dcterms:W3CDTF">' + stamp + b"</dcterms:modified>",
+                    b'<dcterms:modified xsi:type="dcterms:W3CDTF">'
+                    + stamp
+                    + b"</dcterms:modified>",
                     data,
                 )
             info = zipfile.ZipInfo(name, date_time=FROZEN_TIME)

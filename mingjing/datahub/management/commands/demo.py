@@ -17,16 +17,23 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
 
+from mingjing.accounts.actions import do_create_organisations_from_data
+from mingjing.accounts.models import Membership, Organisation
+from mingjing.alerts.models import Alert
 from mingjing.analysis.models import Run
 from mingjing.datahub.actions import do_import_file
 from mingjing.datahub.models import Batch
 from mingjing.datahub.reader import FileProblem
 
+PASSWORD = "mingjing-demo"
+# username, first name (shown in the UI), organisation kind, county administrator
 DEMO_ACCOUNTS = [
-    # username, password, first name (shown in the UI), superuser
-    ("analyst", "mingjing-demo", "县纪委监委分析员", True),
-    ("minzheng", "mingjing-demo", "民政局经办人", False),
+    ("analyst", "县纪委监委分析员", "county_commission", True),
+    ("township", "乡镇纪委干部", "township_commission", False),
+    ("minzheng", "民政局经办人", "department", False),
+    ("village", "村务监督委员会主任", "village", False),
 ]
 
 
@@ -94,6 +101,7 @@ class Command(BaseCommand):
             self.generate(county, options["persons"], seed=1)
         if not Batch.objects.filter(status=Batch.Status.ACTIVE).exists():
             self.load(county)
+        do_create_organisations_from_data()
         if not Run.objects.filter(status=Run.Status.DONE).exists():
             self.stdout.write("运行问题模型 / running the problem models ...")
             call_command("detect", stdout=self.stdout)
@@ -103,7 +111,8 @@ class Command(BaseCommand):
         url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write(
             f"\n明镜演示已就绪 / Mingjing demo is ready: {url}\n"
-            + "".join(f"  登录 login: {u} / {p}  ({name})\n" for u, p, name, _ in DEMO_ACCOUNTS)
+            + "".join(f"  登录 login: {u} / {PASSWORD}  ({name})\n" for u, name, _, _ in DEMO_ACCOUNTS)
+            + f"  系统管理 admin: admin / {PASSWORD}\n"
         )
         worker = subprocess.Popen([sys.executable, "-m", "mingjing.cli", "worker"], env=os.environ.copy())
         try:
@@ -113,10 +122,25 @@ class Command(BaseCommand):
             worker.wait(timeout=10)
 
     def create_accounts(self) -> None:
-        for username, password, first_name, superuser in DEMO_ACCOUNTS:
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": first_name, "is_staff": True, "is_superuser": superuser}
-            )
+        """One account per persona, in the organisations with the most alerts (so each sees some)."""
+        busiest = Alert.objects.values("township_code").annotate(n=Count("id")).order_by("-n").first()
+        township_code = busiest["township_code"] if busiest else ""
+        village = (Alert.objects.filter(township_code=township_code)
+                   .values("region_code").annotate(n=Count("id")).order_by("-n").first())
+        choose = {
+            "county_commission": Organisation.objects.filter(kind="county_commission").first(),
+            "township_commission": Organisation.objects.filter(kind="township_commission", region_code=township_code).first(),
+            "department": Organisation.objects.filter(kind="department", department="民政局").first(),
+            "village": Organisation.objects.filter(kind="village", region_code=village["region_code"] if village else "").first(),
+        }
+        for username, first_name, kind, admin in DEMO_ACCOUNTS:
+            organisation = choose[kind]
+            if organisation is None:
+                continue
+            user, created = User.objects.get_or_create(username=username, defaults={"first_name": first_name, "is_staff": True})
             if created:
-                user.set_password(password)
+                user.set_password(PASSWORD)
                 user.save(update_fields=["password"])
+            Membership.objects.get_or_create(user=user, defaults={"organisation": organisation, "is_county_admin": admin})
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", password=PASSWORD, first_name="系统管理员")
