@@ -10,6 +10,7 @@ import pytest
 
 from mingjing.datahub import actions
 from mingjing.datahub.contract import DATASETS, Dataset, Kind, stored_columns
+from mingjing.lib.ids import check_char
 from mingjing.lib.values import ValueProblem, normalise_text, parse_period
 from tests.files import (
     PAYMENT_HEADERS,
@@ -637,3 +638,21 @@ def test_an_import_through_the_action_records_who_imported_it(
     assert batch.created_by == alice
     assert batch.rows_loaded == 2
     assert active_batches("payments") == [batch.pk]
+
+
+def test_an_impossible_birth_date_makes_a_canonical_id_invalid_on_the_fast_path(tmp_path: Path) -> None:
+    # 31 February: pyarrow's strptime would roll it over to 3 March if nothing checked it.
+    first17 = "11010119770231001"
+    number = first17 + check_char(first17)
+    rows = [PAYMENT_HEADERS, ["P01", number, "张三", VILLAGE, "2021-07", "700"], payment_row(2)]
+    report = import_json("payments", write_text(tmp_path / "roll.csv", rows))
+    table = read_lake("payments")
+    row = next(r for r in table.to_pylist() if r["id_number"] == number)
+    assert row["id_valid"] is False and row["birth_date"] is None
+    assert report["normalised"]["id_invalid"] == 1
+
+
+def test_an_impossible_date_in_canonical_shape_is_rejected_not_rolled_over(tmp_path: Path) -> None:
+    rows = [["姓名", "身份证号", "死亡日期"], ["张三", make_id(), "2021-02-30"]]
+    report = import_json("deaths", write_text(tmp_path / "deaths.csv", rows))
+    assert (report["rows_loaded"], report["rows_rejected"]) == (0, 1)

@@ -1,6 +1,6 @@
 """Who may see what in the console: one helper per kind of object, used by every view.
 
-For now every active staff member may see every batch. When organisations arrive, the
+For now every active staff member may see every batch, run and hit. When organisations arrive, the
 narrowing happens here and nowhere else.
 """
 
@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
+from mingjing.analysis.models import Hit, Run
 from mingjing.datahub.models import Batch
 
 View = Callable[..., HttpResponseBase]
@@ -58,3 +59,28 @@ def batches_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Batch]:
 def get_batch_for_user(user: AbstractBaseUser | AnonymousUser, batch_id: int) -> Batch:
     """The batch, or 404 when it does not exist or `user` may not see it (no difference shown)."""
     return get_object_or_404(batches_for_user(user), pk=batch_id)
+
+
+def runs_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Run]:
+    """The detection runs `user` may see, newest first."""
+    if not is_staff(user):
+        return Run.objects.none()
+    return Run.objects.select_related("created_by").order_by("-id")
+
+
+def get_run_for_user(user: AbstractBaseUser | AnonymousUser, run_id: int) -> Run:
+    """The run, or 404 when it does not exist or `user` may not see it."""
+    return get_object_or_404(runs_for_user(user), pk=run_id)
+
+
+def hits_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Hit]:
+    """The hits `user` may see. For now every staff member sees every hit; organisations
+    (a township sees its township, a department its programmes) will narrow it here."""
+    if not is_staff(user):
+        return Hit.objects.none()
+    return Hit.objects.all()
+
+
+def get_hit_for_user(user: AbstractBaseUser | AnonymousUser, hit_id: int) -> Hit:
+    """The hit, or 404 when it does not exist or `user` may not see it (no difference shown)."""
+    return get_object_or_404(hits_for_user(user).select_related("first_run", "last_run"), pk=hit_id)

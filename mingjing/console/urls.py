@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from mingjing.console import alert_urls, views
+from mingjing.console import alert_urls, analysis_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -12,5 +12,12 @@ urlpatterns = [
     path("data/batches/<int:batch_id>/progress/", views.batch_progress, name="batch_progress"),
     path("data/batches/<int:batch_id>/rejects.csv", views.batch_rejects, name="batch_rejects"),
     path("data/batches/<int:batch_id>/retract/", views.batch_retract, name="batch_retract"),
+    path("models/", analysis_views.models, name="models"),
+    path("models/<str:code>/", analysis_views.model_setting, name="model_setting"),
+    path("runs/", analysis_views.runs, name="runs"),
+    path("runs/<int:run_id>/", analysis_views.run, name="run"),
+    path("runs/<int:run_id>/progress/", analysis_views.run_progress, name="run_progress"),
+    path("hits/", analysis_views.hits, name="hits"),
+    path("hits/<int:hit_id>/", analysis_views.hit, name="hit"),
     *alert_urls.urlpatterns,  # alerts, my tasks, inbox, cockpit (alert_views.py)
 ]

@@ -193,7 +193,7 @@ def _fast_convert(kind: Kind, trimmed: pa.Array, fast: np.ndarray, out_type: pa.
     if kind in (Kind.NAME, Kind.CODE, Kind.REGION):
         return masked
     if kind is Kind.DATE:
-        return pc.strptime(masked, format="%Y-%m-%d", unit="s", error_is_null=True).cast(pa.date32())
+        return _strict_date(masked, "%Y-%m-%d")
     if kind is Kind.PERIOD:
         days = pc.binary_join_element_wise(masked, "-01", "")
         return pc.strptime(days, format="%Y-%m-%d", unit="s", error_is_null=True).cast(pa.date32())
@@ -241,10 +241,7 @@ def _normalise_ids(name: str, trimmed: pa.Array, empty: np.ndarray, notes: Count
     valid = np.zeros(n, dtype=bool)
     numbers = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), trimmed)
     null_string = pa.scalar(None, pa.string())
-    born = pc.strptime(
-        pc.if_else(fast_mask, pc.utf8_slice_codeunits(trimmed, 6, 14), null_string),
-        format="%Y%m%d", unit="s", error_is_null=True,
-    ).cast(pa.date32())
+    born = _strict_date(pc.if_else(fast_mask, pc.utf8_slice_codeunits(trimmed, 6, 14), null_string), "%Y%m%d")
     if fast.any():
         fast_idx = np.flatnonzero(fast)
         matrix = _ascii_matrix(pc.take(trimmed, pa.array(fast_idx)))
@@ -283,6 +280,17 @@ def _normalise_ids(name: str, trimmed: pa.Array, empty: np.ndarray, notes: Count
         "id_region": pc.utf8_slice_codeunits(numbers, 0, 6),
     }
     return _Column(numbers, {}, extra)
+
+
+def _strict_date(text: pa.Array, fmt: str) -> pa.Array:
+    """Parse dates vectorised; null where the text is not a real date.
+
+    pyarrow's strptime rolls impossible days over (19770231 -> 1977-03-03), so each parsed date is
+    formatted back and must give the same text.
+    """
+    parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+    same = pc.equal(pc.strftime(parsed, format=fmt), text)
+    return pc.if_else(same, parsed, pa.scalar(None, parsed.type)).cast(pa.date32())
 
 
 def _ascii_matrix(canon: pa.Array) -> np.ndarray:

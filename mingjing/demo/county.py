@@ -232,7 +232,7 @@ class People:
     planted: np.ndarray  # bool
     household_ids: list[str]
     household_village: list[int]
-    _extra: dict[str, list] = field(default_factory=dict)
+    pending: dict[str, list] = field(default_factory=dict)  # planted rows not yet sealed
 
     def __len__(self) -> int:
         return len(self.id18)
@@ -255,7 +255,7 @@ class People:
         old15: bool = False,
     ) -> int:
         """Append one planted person; returns its index."""
-        ex = self._extra
+        ex = self.pending
         if not ex:
             for key in (
                 "birth",
@@ -293,9 +293,9 @@ class People:
 
     def seal(self) -> None:
         """Fold the planted rows into the numpy columns (once, after planting)."""
-        if not self._extra:
+        if not self.pending:
             return
-        ex = self._extra
+        ex = self.pending
         self.birth = np.concatenate([self.birth, np.array(ex["birth"], dtype=np.int64)])
         self.male = np.concatenate([self.male, np.array(ex["male"], dtype=bool)])
         for key, dtype in (
@@ -312,7 +312,7 @@ class People:
         self.old15 = np.concatenate([self.old15, np.array(ex["old15"], dtype=bool)])
         n_new = len(ex["birth"])
         self.planted = np.concatenate([self.planted, np.ones(n_new, dtype=bool)])
-        self._extra = {}
+        self.pending = {}
 
 
 def _household_code(county: County, village: int, number: int) -> str:
@@ -427,8 +427,9 @@ def build_people(rng: np.random.Generator, county: County, n: int, cal: Calendar
         [age >= 90, age >= 80, age >= 65, age >= 50], [0.15, 0.07, 0.018, 0.005], 0.001
     )
     dies = rng.random(n) < 1 - (1 - hazard) ** years
-    lo = np.maximum(birth, span_start)
-    death[dies] = lo[dies] + np.floor(rng.random(int(dies.sum())) * (ref - lo[dies] + 1)).astype(
+    earliest = np.maximum(birth, span_start)
+    k = int(dies.sum())
+    death[dies] = earliest[dies] + np.floor(rng.random(k) * (ref - earliest[dies] + 1)).astype(
         np.int64
     )
     r = rng.random(n)

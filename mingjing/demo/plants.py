@@ -203,16 +203,16 @@ class Planter:
         )
 
     def _hh(self, pid: int) -> int:
-        return self.people._extra["household"][pid - self._first_planted()]
+        return self.people.pending["household"][pid - self._first_planted()]
 
     def _first_planted(self) -> int:
-        return len(self.people) - len(self.people._extra["household"])
+        return len(self.people) - len(self.people.pending["household"])
 
     def _get(self, key: str, pid: int) -> Any:
-        return self.people._extra[key][pid - self._first_planted()]
+        return self.people.pending[key][pid - self._first_planted()]
 
     def _set(self, key: str, pid: int, value: Any) -> None:
-        self.people._extra[key][pid - self._first_planted()] = value
+        self.people.pending[key][pid - self._first_planted()] = value
 
     def village_of(self, pid: int) -> int:
         return int(self._get("village", pid))
@@ -304,6 +304,8 @@ class Planter:
         """One explicit payment row; `id_text` writes the ID exactly so (planted invalid forms)."""
         if village is None:
             village = self.village_of(pid) if pid is not None else self.village()
+        if name is None and pid is not None:
+            name = self.name_of(pid)
         self.reg.extra_payments.append(
             {
                 "code": code,
@@ -311,11 +313,7 @@ class Planter:
                 "cents": cents,
                 "pid": pid,
                 "id_text": id_text,
-                "name": name
-                if name is not None
-                else self.name_of(pid)
-                if pid is not None
-                else None,
+                "name": name,
                 "village": village,
                 "account": account if account is not None else pid,
             }

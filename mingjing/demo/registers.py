@@ -312,15 +312,17 @@ def build_registers(
     tekun_hh = rng.permutation(tekun_hh)[: max(1, int(n * 0.008))]
     tekun_hh.sort()
     assisted[tekun_hh] = True
-    p = head_of[tekun_hh]
-    start = np.where(rng.random(len(p)) < 0.8, 0, rng.integers(0, max(1, cal.months - 6), len(p)))
+    tk = head_of[tekun_hh]
+    tk_start = np.where(
+        rng.random(len(tk)) < 0.8, 0, rng.integers(0, max(1, cal.months - 6), len(tk))
+    )
     reg.plans[TEKUN].add_many(
-        pid=p,
-        start=np.maximum(start, first_pay[p]),
-        end=last_pay[p],
-        cents=np.where(rng.random(len(p)) < 0.7, 110_000, 100_000),
-        village=people.village[p],
-        account=p,
+        pid=tk,
+        start=np.maximum(tk_start, first_pay[tk]),
+        end=last_pay[tk],
+        cents=np.where(rng.random(len(tk)) < 0.7, 110_000, 100_000),
+        village=people.village[tk],
+        account=tk,
     )
     dibao_cand = rng.permutation(np.flatnonzero(~excluded & ~assisted & (last_pay[head_of] >= 0)))
     target = int(n * 0.05)
@@ -389,11 +391,11 @@ def build_registers(
     # 5. pensions: enterprise retirees (not on assistance) and small land-loss pensions (< 800)
     has_pension = np.zeros(n, dtype=bool)
     has_pension[np.array(reg.pensions.data["pid"], dtype=np.int64)] = True
-    retired = np.flatnonzero(
+    enterprise = np.flatnonzero(
         (age_end >= 60) & ~in_assisted & ~has_pension & (rng.random(n) < 0.07) & (last_pay >= 0)
     )
-    start_m = first_month_aged(people.birth[retired], 60)
-    for i, p in enumerate(retired.tolist()):
+    start_m = first_month_aged(people.birth[enterprise], 60)
+    for i, p in enumerate(enterprise.tolist()):
         s = max(int(start_m[i]), 2010 * 12)
         reg.pensions.add(
             pid=p,
@@ -401,7 +403,7 @@ def build_registers(
             start=date(s // 12, s % 12 + 1, 1),
             end=_death_month(people, p),
         )
-    has_pension[retired] = True
+    has_pension[enterprise] = True
     small = np.flatnonzero(
         (age_end >= 60) & ~has_pension & (rng.random(n) < 0.04) & (last_pay >= 0)
     )
@@ -424,21 +426,20 @@ def build_registers(
         by = _d(people.birth[p]).year
         entry = by + int(rng.choice([15, 15, 18]))
         years = int(rng.choice([3, 3, 4]))
-        start = date(entry, 9, 1)
-        end: date | None = date(entry + years, 6, 30)
-        if rng.random() < 0.03:
-            end = _d(start.toordinal() + int(rng.integers(100, 700)))
-        if start > ref or end < cal.period(0) - timedelta(days=400):
+        enrolled = date(entry, 9, 1)
+        leaves = date(entry + years, 6, 30)
+        if rng.random() < 0.03:  # dropped out
+            leaves = _d(enrolled.toordinal() + int(rng.integers(100, 700)))
+        if enrolled > ref or leaves < cal.period(0) - timedelta(days=400):
             continue
-        if end > ref:
-            end = None  # still enrolled
-        school = county.name + names.SCHOOLS[int(rng.integers(0, len(names.SCHOOLS)))]
-        if school.startswith(county.name + "明镜") or school.startswith(county.name + "清江"):
-            school = school[len(county.name) :]
-        reg.students.add(pid=p, school=school, start=start, end=end)
+        school = county_prefixed(
+            county.name, names.SCHOOLS[int(rng.integers(0, len(names.SCHOOLS)))]
+        )
+        left = None if leaves > ref else leaves  # still enrolled: no end date yet
+        reg.students.add(pid=p, school=school, start=enrolled, end=left)
         if dibao_member[p] or rng.random() < 0.15:
-            s_m = max(cal.index(start), int(first_pay[p]), 0)
-            e_m = min(cal.index(end) if end else cal.last, int(last_pay[p]))
+            s_m = max(cal.index(enrolled), int(first_pay[p]), 0)
+            e_m = min(cal.index(left) if left else cal.last, int(last_pay[p]))
             reg.plans[EDUCATION].add(
                 p, s_m, e_m, 25_000 if rng.random() < 0.8 else 20_000, int(people.village[p]), p
             )
@@ -533,9 +534,16 @@ def _death_month(people: People, p: int) -> date | None:
     return d.replace(day=1)
 
 
+def county_prefixed(county_name: str, text: str) -> str:
+    """`县第一中学` -> `明镜县第一中学`: list entries starting with 县 belong to this county."""
+    return county_name + text[1:] if text.startswith("县") else text
+
+
 def _employer(rng: np.random.Generator, county_name: str, township: str) -> str:
     if rng.random() < 0.6:
-        return county_name + names.EMPLOYERS[int(rng.integers(0, len(names.EMPLOYERS)))]
+        return county_prefixed(
+            county_name, names.EMPLOYERS[int(rng.integers(0, len(names.EMPLOYERS)))]
+        )
     return township + names.TOWNSHIP_EMPLOYERS[int(rng.integers(0, len(names.TOWNSHIP_EMPLOYERS)))]
 
 

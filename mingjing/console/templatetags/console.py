@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
 from django import template
+from django.utils.translation import gettext as _
+
+from engine.explain import mask_account, mask_id
 
 register = template.Library()
 
@@ -26,3 +32,99 @@ def who(user: object) -> str:
     username = getattr(user, "get_username", lambda: "")()
     full = getattr(user, "get_full_name", lambda: "")().strip()
     return f"{full} ({username})" if full and full != username else username or "—"
+
+
+@register.filter
+def yuan(value: object) -> str:
+    """An amount in yuan: two decimals and thousands separators, from the Decimal (never a float)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+@register.filter
+def month(value: object) -> str:
+    """A period (the first day of a month) as YYYY-MM."""
+    if isinstance(value, dt.date):
+        return f"{value.year}-{value.month:02d}"
+    return "—" if not value else str(value)[:7]
+
+
+@register.filter
+def masked_id(value: object) -> str:
+    """An ID number as lists show it: first 6 and last 4 characters."""
+    return mask_id(value) if value else "—"
+
+
+@register.filter
+def masked_account(value: object) -> str:
+    return mask_account(value) if value else "—"
+
+
+@register.filter
+def duration(value: object) -> str:
+    """A timedelta (or seconds) for people: 0.8 s, 12 s, 3 min 05 s."""
+    if value is None or value == "":
+        return "—"
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)  # type: ignore[arg-type]
+    if seconds < 10:
+        return _("%(s).1f s") % {"s": seconds}
+    if seconds < 60:
+        return _("%(s)d s") % {"s": round(seconds)}
+    minutes, rest = divmod(round(seconds), 60)
+    return _("%(m)d min %(s)02d s") % {"m": minutes, "s": rest}
+
+
+@register.filter
+def cell(value: object) -> str:
+    """An evidence value: dates as ISO, booleans as 是/否, nothing as a dash."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return str(value)
+
+
+# Which top navigation entry a page belongs to, by URL name.
+SECTIONS = {
+    "data": {"data", "upload", "batch", "batch_progress", "batch_rejects", "batch_retract"},
+    "models": {"models", "model_setting"},
+    "runs": {"runs", "run", "run_progress"},
+    "hits": {"hits", "hit"},
+}
+
+
+@register.simple_tag(takes_context=True)
+def section(context: template.Context) -> str:
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.namespace != "console":
+        return ""
+    return next((name for name, names in SECTIONS.items() if match.url_name in names), "")
+
+
+@register.filter
+def level_label(code: object) -> str:
+    """高 / 中 / 低 for high / medium / low."""
+    from mingjing.analysis.models import LEVEL_CHOICES
+
+    return str(dict(LEVEL_CHOICES).get(str(code), code))
+
+
+@register.filter
+def timeuntil_seconds(end: object, start: object) -> float | str:
+    """Seconds between two datetimes (`finished|timeuntil_seconds:started`), for `duration`."""
+    if isinstance(end, dt.datetime) and isinstance(start, dt.datetime):
+        return (end - start).total_seconds()
+    return ""
+
+
+@register.filter
+def get(mapping: object, key: object) -> object:
+    """`mapping|get:key` for dicts keyed by a variable (model titles by code)."""
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""
