@@ -21,9 +21,10 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
-## test-postgres: the suite again on PostgreSQL (DATABASE_URL, default: local server, trust auth)
+## test-postgres: the suite again on PostgreSQL (DATABASE_URL, default: local server, trust auth),
+## less the slow generator test and the Spark parity suite, which never touch the database
 test-postgres: $(STAMP)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest -m "not slow and not spark"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -22,6 +22,9 @@ def home(tmp_path: Path, settings: LazySettings) -> Path:
         path.mkdir(parents=True)
         setattr(settings, name, path)
     settings.HOME = home
+    settings.MEDIA_ROOT = home / "media"
+    # Hashing test passwords with PBKDF2's full cost would take half a second per persona.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.FILE_UPLOAD_TEMP_DIR = str(settings.STAGING_DIR)
     return home
 

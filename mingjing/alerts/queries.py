@@ -182,16 +182,16 @@ def summarise(alerts: QuerySet[Alert]) -> dict[str, Any]:
         on_time=Count("id", filter=closed & (Q(result_due__isnull=True) | Q(closed_at__lte=F("result_due")))),
     )
     by_status = {s: row[f"status_{s}"] for s in Alert.Status.values}
-    zero = Decimal("0.00")
+    cent = Decimal("0.01")
     return {
         "total": row["total"],
         "by_status": by_status,
         "by_colour": {c: sum(by_status[s] for s in statuses) for c, statuses in COLOUR_STATUSES.items()},
         "by_level": {lvl: row[f"level_{lvl}"] for lvl in LEVELS},
         "supervised": row["supervised"],
-        "amount": row["amount"] or zero,
-        "to_recover": row["to_recover"] or zero,
-        "recovered": row["recovered"] or zero,
+        "amount": (row["amount"] or Decimal(0)).quantize(cent),  # SQLite's SUM drops the scale
+        "to_recover": (row["to_recover"] or Decimal(0)).quantize(cent),
+        "recovered": (row["recovered"] or Decimal(0)).quantize(cent),
         "closed": by_status[Alert.Status.CLOSED],
         "on_time": row["on_time"],
     }

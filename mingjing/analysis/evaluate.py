@@ -34,8 +34,12 @@ class ModelScore:
     true_positives: int
     level_agreements: int  # true positives whose level is the expected one
     missed: list[tuple[Key, str]] = field(default_factory=list)  # (key, why) expected, not found
-    unexpected: list[tuple[Key, str]] = field(default_factory=list)  # (key, level) found, not expected
-    level_mismatches: list[tuple[Key, str, str]] = field(default_factory=list)  # key, expected, found
+    unexpected: list[tuple[Key, str]] = field(
+        default_factory=list
+    )  # (key, level) found, not expected
+    level_mismatches: list[tuple[Key, str, str]] = field(
+        default_factory=list
+    )  # key, expected, found
     negatives_hit: list[tuple[Key, str]] = field(default_factory=list)  # planted near misses found
 
     @property
@@ -58,12 +62,19 @@ class ModelScore:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "model": self.model, "ran": self.ran, "expected": self.expected, "found": self.found,
-            "true_positives": self.true_positives, "precision": self.precision, "recall": self.recall,
+            "model": self.model,
+            "ran": self.ran,
+            "expected": self.expected,
+            "found": self.found,
+            "true_positives": self.true_positives,
+            "precision": self.precision,
+            "recall": self.recall,
             "level_agreement": self.level_agreement,
             "missed": [{"key": dict(k), "why": why} for k, why in self.missed],
             "unexpected": [{"key": dict(k), "level": level} for k, level in self.unexpected],
-            "level_mismatches": [{"key": dict(k), "expected": e, "found": f} for k, e, f in self.level_mismatches],
+            "level_mismatches": [
+                {"key": dict(k), "expected": e, "found": f} for k, e, f in self.level_mismatches
+            ],
             "negatives_hit": [{"key": dict(k), "why": why} for k, why in self.negatives_hit],
         }
 
@@ -86,7 +97,9 @@ def evaluate(manifest: dict[str, Any], models: list[str] | None = None) -> dict[
     hits = Hit.objects.filter(seen_in_latest=True)
     if models:
         hits = hits.filter(model__in=models)
-    for model, raw_key, level in hits.values_list("model", "key", "level").iterator(chunk_size=2000):
+    for model, raw_key, level in hits.values_list("model", "key", "level").iterator(
+        chunk_size=2000
+    ):
         found.setdefault(model, {})[key_of(raw_key)] = level
     ran = set(RunModel.objects.values_list("code", flat=True).distinct())
     codes = sorted(set(models) if models else set(expected) | set(found))
@@ -96,14 +109,19 @@ def evaluate(manifest: dict[str, Any], models: list[str] | None = None) -> dict[
         got = found.get(code, {})
         matched = [k for k in got if k in want]
         score = ModelScore(
-            model=code, ran=code in ran, expected=len(want), found=len(got),
+            model=code,
+            ran=code in ran,
+            expected=len(want),
+            found=len(got),
             true_positives=len(matched),
             level_agreements=sum(1 for k in matched if got[k] == want[k].get("level")),
         )
         score.missed = [(k, want[k].get("why", "")) for k in want if k not in got]
         score.unexpected = [(k, got[k]) for k in got if k not in want]
         score.level_mismatches = [
-            (k, str(want[k].get("level")), got[k]) for k in matched if got[k] != want[k].get("level")
+            (k, str(want[k].get("level")), got[k])
+            for k in matched
+            if got[k] != want[k].get("level")
         ]
         score.negatives_hit = [(k, why) for k, why in negatives.get(code, {}).items() if k in got]
         scores[code] = score

@@ -27,14 +27,48 @@ FORMATS = ("csv", "json", "xlsx")
 
 # Output columns, in order. The first ones are what a verifier needs; the rest is bookkeeping.
 COLUMNS = [
-    "id", "model", "level", "fingerprint", "subject_id_number", "account_no", "name",
-    "region_code", "township_code", "program_code", "first_period", "last_period", "periods",
-    "amount", "observed", "explanation", "department", "seen_in_latest", "first_run", "last_run",
+    "id",
+    "model",
+    "level",
+    "fingerprint",
+    "subject_id_number",
+    "account_no",
+    "name",
+    "region_code",
+    "township_code",
+    "program_code",
+    "first_period",
+    "last_period",
+    "periods",
+    "amount",
+    "observed",
+    "explanation",
+    "department",
+    "seen_in_latest",
+    "first_run",
+    "last_run",
 ]
 _DB_FIELDS = [
-    "id", "model", "level", "fingerprint", "id_number", "account_no", "name", "region_code",
-    "township_code", "program_code", "first_period", "last_period", "period_count", "amount",
-    "observed", "explanation", "department", "seen_in_latest", "first_run_id", "last_run_id",
+    "id",
+    "model",
+    "level",
+    "fingerprint",
+    "id_number",
+    "account_no",
+    "name",
+    "region_code",
+    "township_code",
+    "program_code",
+    "first_period",
+    "last_period",
+    "period_count",
+    "amount",
+    "observed",
+    "explanation",
+    "department",
+    "seen_in_latest",
+    "first_run_id",
+    "last_run_id",
 ]
 # Free-text cells that a spreadsheet could take for a formula (CSV/XLSX injection).
 _TEXT_COLUMNS = ("name", "observed", "explanation", "department")
@@ -154,9 +188,7 @@ def write_xlsx(rows: Iterable[dict[str, Any]], path: Path) -> int:
     return count
 
 
-def export_hits(
-    options: ExportOptions, out: Path | IO[str], *, actor: User | None = None
-) -> int:
+def export_hits(options: ExportOptions, out: Path | IO[str], *, actor: User | None = None) -> int:
     """Write the selected hits to `out` (a path, or an open text stream for CSV/JSON).
 
     Steps: 1. select and stream the rows; 2. write to a temporary file next to the target and
@@ -189,8 +221,16 @@ def export_hits(
     from mingjing.audit.actions import record
 
     record(
-        "hits.export", actor=actor, object_type="analysis.hit",
-        detail={"format": options.fmt, "masked": options.mask, "models": options.models,
-                "include_not_seen": options.include_not_seen, "hits": count, "target": target},
+        "hits.export",
+        actor=actor,
+        object_type="analysis.hit",
+        detail={
+            "format": options.fmt,
+            "masked": options.mask,
+            "models": options.models,
+            "include_not_seen": options.include_not_seen,
+            "hits": count,
+            "target": target,
+        },
     )
     return count

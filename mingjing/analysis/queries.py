@@ -32,7 +32,8 @@ _rules_cache: dict[str, Any] = {"signature": None, "rules": []}
 
 def _signature(directory: Path) -> tuple[Any, ...]:
     return tuple(
-        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(Path(directory).glob("*.yaml"))
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(Path(directory).glob("*.yaml"))
     )
 
 
@@ -114,7 +115,9 @@ def latest_results(codes: Iterable[str]) -> dict[str, RunModel]:
     """Each model's result in the latest run that ran it (two queries whatever the history)."""
     latest = {
         row["code"]: row["last"]
-        for row in RunModel.objects.filter(code__in=list(codes)).values("code").annotate(last=Max("run_id"))
+        for row in RunModel.objects.filter(code__in=list(codes))
+        .values("code")
+        .annotate(last=Max("run_id"))
     }
     if not latest:
         return {}
@@ -124,7 +127,9 @@ def latest_results(codes: Iterable[str]) -> dict[str, RunModel]:
     return {r.code: r for r in RunModel.objects.filter(condition).select_related("run")}
 
 
-def _entry(rule: Rule, setting: ModelSetting | None, last: RunModel | None, open_hits: int) -> ModelEntry:
+def _entry(
+    rule: Rule, setting: ModelSetting | None, last: RunModel | None, open_hits: int
+) -> ModelEntry:
     stored = setting.params if setting else {}
     problem = ""
     try:
@@ -134,13 +139,28 @@ def _entry(rule: Rule, setting: ModelSetting | None, last: RunModel | None, open
     rows = []
     for name, p in rule.parameters.items():
         default = rule.effective_parameters()[name]
-        rows.append(ParameterRow(
-            name=name, label=p.label, kind=p.type, default=display_value(p.type, default),
-            current=display_value(p.type, current[name]), overridden=name in stored and current[name] != default,
-            minimum=p.min, maximum=p.max, checked=bool(current[name]) if p.type == "boolean" else False,
-        ))
-    return ModelEntry(rule=rule, enabled=setting.enabled if setting else True, parameters=rows,
-                      setting=setting, last=last, open_hits=open_hits, problem=problem)
+        rows.append(
+            ParameterRow(
+                name=name,
+                label=p.label,
+                kind=p.type,
+                default=display_value(p.type, default),
+                current=display_value(p.type, current[name]),
+                overridden=name in stored and current[name] != default,
+                minimum=p.min,
+                maximum=p.max,
+                checked=bool(current[name]) if p.type == "boolean" else False,
+            )
+        )
+    return ModelEntry(
+        rule=rule,
+        enabled=setting.enabled if setting else True,
+        parameters=rows,
+        setting=setting,
+        last=last,
+        open_hits=open_hits,
+        problem=problem,
+    )
 
 
 def model_catalogue(code: str | None = None) -> list[ModelEntry]:
@@ -150,9 +170,14 @@ def model_catalogue(code: str | None = None) -> list[ModelEntry]:
     settings_by_code = {s.code: s for s in ModelSetting.objects.filter(code__in=codes)}
     last = latest_results(codes)
     open_hits = dict(
-        Hit.objects.filter(model__in=codes, seen_in_latest=True).values_list("model").annotate(n=Count("id"))
+        Hit.objects.filter(model__in=codes, seen_in_latest=True)
+        .values_list("model")
+        .annotate(n=Count("id"))
     )
-    return [_entry(r, settings_by_code.get(r.code), last.get(r.code), open_hits.get(r.code, 0)) for r in selected]
+    return [
+        _entry(r, settings_by_code.get(r.code), last.get(r.code), open_hits.get(r.code, 0))
+        for r in selected
+    ]
 
 
 # -- runs -------------------------------------------------------------------------------------------
@@ -218,8 +243,17 @@ class HitFilters:
 
     @property
     def active(self) -> bool:
-        return any([self.model, self.level, self.township, self.village, self.programme, self.period,
-                    self.seen != "seen"])
+        return any(
+            [
+                self.model,
+                self.level,
+                self.township,
+                self.village,
+                self.programme,
+                self.period,
+                self.seen != "seen",
+            ]
+        )
 
 
 def filter_hits(hits: QuerySet[Hit], f: HitFilters) -> QuerySet[Hit]:
@@ -251,7 +285,9 @@ def hit_list(hits: QuerySet[Hit], f: HitFilters) -> QuerySet[Hit]:
     hits = filter_hits(hits, f)
     if f.level:
         hits = hits.filter(level=f.level)
-    return hits.defer("evidence", "values", "key", "periods").order_by(*SORTS.get(f.sort, SORTS["-amount"]))
+    return hits.defer("evidence", "values", "key", "periods").order_by(
+        *SORTS.get(f.sort, SORTS["-amount"])
+    )
 
 
 @dataclass
@@ -268,10 +304,16 @@ def filter_choices(hits: QuerySet[Hit], township: str = "") -> FilterChoices:
     regions = region_names()
     programs = program_names()
     models = sorted(set(hits.order_by().values_list("model", flat=True).distinct()) | set(titles))
-    townships = sorted(set(hits.order_by().values_list("township_code", flat=True).distinct()) - {""})
+    townships = sorted(
+        set(hits.order_by().values_list("township_code", flat=True).distinct()) - {""}
+    )
     villages_qs = hits.filter(township_code=township) if township else hits
-    villages = sorted(set(villages_qs.order_by().values_list("region_code", flat=True).distinct()) - {""})
-    programmes = sorted(set(hits.order_by().values_list("program_code", flat=True).distinct()) - {""})
+    villages = sorted(
+        set(villages_qs.order_by().values_list("region_code", flat=True).distinct()) - {""}
+    )
+    programmes = sorted(
+        set(hits.order_by().values_list("program_code", flat=True).distinct()) - {""}
+    )
     return FilterChoices(
         models=[(c, f"{c} {titles.get(c, '')}".strip()) for c in models],
         townships=[(c, f"{regions.get(c, '')} {c}".strip()) for c in townships],
@@ -281,7 +323,12 @@ def filter_choices(hits: QuerySet[Hit], township: str = "") -> FilterChoices:
 
 
 # Columns derived at import from an ID number (`<prefix>id_valid`, `<prefix>birth_date`, ...).
-_DERIVED_LABELS = {"id_valid": "号码有效", "birth_date": "出生日期", "gender": "性别", "id_region": "号码地区"}
+_DERIVED_LABELS = {
+    "id_valid": "号码有效",
+    "birth_date": "出生日期",
+    "gender": "性别",
+    "id_region": "号码地区",
+}
 
 
 def column_label(dataset: str, column: str) -> str:
@@ -324,7 +371,9 @@ def evidence_groups(hit: Hit) -> list[EvidenceGroup]:
         for column in item.get("values") or {}:
             if column not in group.columns:
                 group.columns.append(column)
-        group.rows.append({"batch": item.get("batch"), "row": item.get("row"), "values": item.get("values") or {}})
+        group.rows.append(
+            {"batch": item.get("batch"), "row": item.get("row"), "values": item.get("values") or {}}
+        )
     for group in groups.values():
         for row in group.rows:
             row["cells"] = [row["values"].get(c) for c in group.columns]

@@ -17,7 +17,12 @@ from mingjing.analysis import actions
 def detect(run_id: int) -> dict[str, object]:
     """Run a queued (pending) detection run; the result is what the task record keeps."""
     run = actions.run_detection(run_id)
-    return {"run_id": run.pk, "status": run.status, "hits_total": run.hits_total, "hits_new": run.hits_new}
+    return {
+        "run_id": run.pk,
+        "status": run.status,
+        "hits_total": run.hits_total,
+        "hits_new": run.hits_new,
+    }
 
 
 def queue_run(run_id: int) -> None:

@@ -424,7 +424,7 @@ def deadline_settings(request: StaffRequest) -> HttpResponse:
 
 
 def _money(value: Decimal | None) -> str:
-    return str(value if value is not None else Decimal("0.00"))
+    return str((value or Decimal(0)).quantize(Decimal("0.01")))
 
 
 @require_GET

@@ -56,8 +56,12 @@ def model_setting(request: StaffRequest, code: str) -> HttpResponse:
     problem: RunProblem | None = None
     if form.is_valid():
         try:
-            do_update_model_setting(code=code, user=request.user, enabled=form.cleaned_data["enabled"],
-                                    params=form.params())
+            do_update_model_setting(
+                code=code,
+                user=request.user,
+                enabled=form.cleaned_data["enabled"],
+                params=form.params(),
+            )
         except RunProblem as exc:
             problem = exc
         else:
@@ -66,13 +70,18 @@ def model_setting(request: StaffRequest, code: str) -> HttpResponse:
                 messages.success(request, saved)
                 return redirect(f"{reverse('console:models')}#model-{code}")
             entry = queries.model_catalogue(code)[0]
-            return render(request, "console/_model_card.html",
-                          {"card": {"entry": entry, "form": ModelSettingForm(entry), "saved": saved}})
+            return render(
+                request,
+                "console/_model_card.html",
+                {"card": {"entry": entry, "form": ModelSettingForm(entry), "saved": saved}},
+            )
     card = {"entry": entries[0], "form": form, "problem": problem}
     if _is_htmx(request):  # htmx swaps 2xx responses only
         return render(request, "console/_model_card.html", {"card": card})
-    cards = [c if c["entry"].code != code else card
-             for c in ({"entry": e, "form": ModelSettingForm(e)} for e in queries.model_catalogue())]
+    cards = [
+        card if e.code == code else {"entry": e, "form": ModelSettingForm(e)}
+        for e in queries.model_catalogue()
+    ]
     return render(request, "console/models.html", {"cards": cards}, status=400)
 
 
@@ -94,27 +103,40 @@ def runs(request: StaffRequest) -> HttpResponse:
         form = _run_form(request, request.POST)
         if form.is_valid():
             try:
-                run = do_start_run(user=request.user, engine_name=form.cleaned_data["engine"],
-                                   models=list(form.cleaned_data["models"]))
+                run = do_start_run(
+                    user=request.user,
+                    engine_name=form.cleaned_data["engine"],
+                    models=list(form.cleaned_data["models"]),
+                )
             except RunProblem as exc:
                 problem = exc
             else:
                 tasks.queue_run(run.pk)
-                messages.success(request, _("Run #%(id)s queued; it runs in the background.") % {"id": run.pk})
+                messages.success(
+                    request, _("Run #%(id)s queued; it runs in the background.") % {"id": run.pk}
+                )
                 return redirect("console:run", run_id=run.pk)
         status = 400
     else:
         form = _run_form(request)
     page = Paginator(runs_for_user(request.user), RUNS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "console/runs.html", {"form": form, "problem": problem, "page": page}, status=status)
+    return render(
+        request,
+        "console/runs.html",
+        {"form": form, "problem": problem, "page": page},
+        status=status,
+    )
 
 
 @require_GET
 @staff_required
 def run(request: StaffRequest, run_id: int) -> HttpResponse:
     run = get_run_for_user(request.user, run_id)
-    return render(request, "console/run.html", {"run": run, "results": queries.run_results(run),
-                                                "titles": queries.rule_titles()})
+    return render(
+        request,
+        "console/run.html",
+        {"run": run, "results": queries.run_results(run), "titles": queries.rule_titles()},
+    )
 
 
 @require_GET
@@ -122,8 +144,11 @@ def run(request: StaffRequest, run_id: int) -> HttpResponse:
 def run_progress(request: StaffRequest, run_id: int) -> HttpResponse:
     """The report fragment the run page polls with htmx while the run is queued or running."""
     run = get_run_for_user(request.user, run_id)
-    return render(request, "console/_run_report.html", {"run": run, "results": queries.run_results(run),
-                                                        "titles": queries.rule_titles()})
+    return render(
+        request,
+        "console/_run_report.html",
+        {"run": run, "results": queries.run_results(run), "titles": queries.rule_titles()},
+    )
 
 
 # -- hits -------------------------------------------------------------------------------------------

@@ -63,9 +63,18 @@ class ModelSettingForm(forms.Form):
             if p.kind == "boolean":
                 field = forms.BooleanField(label=p.label, required=False, initial=p.checked)
             else:
-                attrs = {"inputmode": "numeric" if p.kind == "integer" else "decimal"} if p.kind in ("integer", "decimal") else {}
-                field = forms.CharField(label=p.label, required=False, max_length=500, initial=p.current,
-                                        widget=forms.TextInput(attrs=attrs))
+                attrs = (
+                    {"inputmode": "numeric" if p.kind == "integer" else "decimal"}
+                    if p.kind in ("integer", "decimal")
+                    else {}
+                )
+                field = forms.CharField(
+                    label=p.label,
+                    required=False,
+                    max_length=500,
+                    initial=p.current,
+                    widget=forms.TextInput(attrs=attrs),
+                )
             self.fields[f"param_{p.name}"] = field
 
     def parameter_fields(self) -> list[tuple[ParameterRow, forms.BoundField]]:
@@ -87,10 +96,13 @@ class ModelSettingForm(forms.Form):
 
 
 class StartRunForm(forms.Form):
-    engine = forms.ChoiceField(label=_("Engine"), choices=ENGINE_CHOICES, initial="duckdb",
-                               widget=forms.RadioSelect)
+    engine = forms.ChoiceField(
+        label=_("Engine"), choices=ENGINE_CHOICES, initial="duckdb", widget=forms.RadioSelect
+    )
     models = forms.MultipleChoiceField(
-        label=_("Models"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Models"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked to run every enabled model."),
     )
 
@@ -101,14 +113,23 @@ class StartRunForm(forms.Form):
         models_field.choices = model_choices
 
 
-SEEN_LABELS = [("seen", _("Found by the latest run")), ("not_seen", _("No longer found")), ("all", _("All"))]
+SEEN_LABELS = [
+    ("seen", _("Found by the latest run")),
+    ("not_seen", _("No longer found")),
+    ("all", _("All")),
+]
 SORT_LABELS = [
     ("-amount", _("Amount, largest first")),
     ("amount", _("Amount, smallest first")),
     ("-last_period", _("Last period, latest first")),
     ("last_period", _("Last period, earliest first")),
 ]
-LEVEL_LABELS = [("", _("All levels")), ("high", _("high")), ("medium", _("medium")), ("low", _("low"))]
+LEVEL_LABELS = [
+    ("", _("All levels")),
+    ("high", _("high")),
+    ("medium", _("medium")),
+    ("low", _("low")),
+]
 _CODE = r"^[0-9A-Za-z_-]*$"
 
 
@@ -116,13 +137,24 @@ class HitFilterForm(forms.Form):
     """The hits list's filters (GET). Codes are free text behind selects, so a link with a code
     that has no hits yet still filters (to nothing) instead of silently showing everything."""
 
-    model = forms.RegexField(label=_("Model"), regex=_CODE, required=False, max_length=32, widget=forms.Select)
+    model = forms.RegexField(
+        label=_("Model"), regex=_CODE, required=False, max_length=32, widget=forms.Select
+    )
     level = forms.ChoiceField(label=_("Level"), choices=LEVEL_LABELS, required=False)
-    township = forms.RegexField(label=_("Township"), regex=_CODE, required=False, max_length=12, widget=forms.Select)
-    village = forms.RegexField(label=_("Village"), regex=_CODE, required=False, max_length=12, widget=forms.Select)
-    programme = forms.RegexField(label=_("Programme"), regex=_CODE, required=False, max_length=32, widget=forms.Select)
+    township = forms.RegexField(
+        label=_("Township"), regex=_CODE, required=False, max_length=12, widget=forms.Select
+    )
+    village = forms.RegexField(
+        label=_("Village"), regex=_CODE, required=False, max_length=12, widget=forms.Select
+    )
+    programme = forms.RegexField(
+        label=_("Programme"), regex=_CODE, required=False, max_length=32, widget=forms.Select
+    )
     period = forms.RegexField(
-        label=_("Period"), regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False, max_length=7,
+        label=_("Period"),
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        max_length=7,
         widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
         error_messages={"invalid": _("Enter a month as YYYY-MM.")},
     )
@@ -130,9 +162,13 @@ class HitFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort"), choices=SORT_LABELS, required=False)
 
     def set_choices(self, choices: FilterChoices) -> None:
-        everything = [("", _("All"))]
-        for name, options in (("model", choices.models), ("township", choices.townships),
-                              ("village", choices.villages), ("programme", choices.programmes)):
+        everything: list[tuple[str, Any]] = [("", _("All"))]
+        for name, options in (
+            ("model", choices.models),
+            ("township", choices.townships),
+            ("village", choices.villages),
+            ("programme", choices.programmes),
+        ):
             widget = self.fields[name].widget
             assert isinstance(widget, forms.Select)
             widget.choices = everything + options
@@ -147,8 +183,12 @@ class HitFilterForm(forms.Form):
 
         period = value("period")
         return HitFilters(
-            model=value("model"), level=value("level"), township=value("township"),
-            village=value("village"), programme=value("programme"),
+            model=value("model"),
+            level=value("level"),
+            township=value("township"),
+            village=value("village"),
+            programme=value("programme"),
             period=dt.date(int(period[:4]), int(period[5:7]), 1) if period else None,
-            seen=value("seen", "seen"), sort=value("sort", "-amount"),
+            seen=value("seen", "seen"),
+            sort=value("sort", "-amount"),
         )
