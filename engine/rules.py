@@ -241,6 +241,14 @@ def load_rule(path: Path) -> Rule:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RuleError(where, f"无法读取规则文件：{exc}", f"cannot read the rule file: {exc}") from exc
+    for section in ("datasets", "parameters", "evidence"):
+        odd = [k for k in (raw.get(section) or {}) if not isinstance(k, str)] if isinstance(raw, dict) else []
+        if odd:
+            raise RuleError(
+                where,
+                f"{section} 中的名称 {odd} 被 YAML 读成了非字符串(如 off/on/yes/no)，请换一个名称",
+                f"names {odd} in {section} were read by YAML as non-strings (off/on/yes/no are booleans): rename them",
+            )
     validator = jsonschema.Draft202012Validator(SCHEMA)
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:

@@ -99,6 +99,10 @@ def literal(value: Any) -> exp.Expression:
 
 def bind(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
     def replace(node: exp.Expression) -> exp.Expression:
+        # `x IN $list` with an empty list: Spark rejects `IN ()`, so it becomes plain FALSE.
+        field = node.args.get("field") if isinstance(node, exp.In) else None
+        if isinstance(field, exp.Placeholder | exp.Parameter) and params.get(field.name) == []:
+            return exp.false()
         if isinstance(node, exp.Placeholder | exp.Parameter):
             name = node.name
             if name not in params:

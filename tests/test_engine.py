@@ -169,3 +169,8 @@ def test_every_built_in_rule_passes_its_inline_tests_on_duckdb() -> None:
     outcomes = engine.check_rules(engine.load_rules())
     failures = [(r.code, name, message) for r, name, ok, message in outcomes if not ok]
     assert outcomes and not failures
+
+
+def test_an_empty_list_parameter_binds_to_false_so_spark_accepts_it() -> None:
+    tree = sql.bind(sql.parse("SELECT a FROM pay WHERE t NOT IN $x AND u IN $y"), {"x": [], "y": ["摩托车"]})
+    assert tree.sql(dialect="spark") == "SELECT a FROM pay WHERE NOT FALSE AND u IN ('摩托车')"

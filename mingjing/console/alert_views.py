@@ -106,7 +106,9 @@ def alert_list(request: StaffRequest) -> HttpResponse:
     visible = queries.alerts_for_user(request.user)
     alerts = queries.filter_alerts(visible, filt)
     summary = queries.summarise(alerts)
-    colours = queries.summarise(queries.filter_alerts(visible, filt, colour=False))["by_colour"]
+    # Counts by colour leave the colour filter out, so the other colours stay one tap away.
+    colours = (queries.summarise(queries.filter_alerts(visible, filt, colour=False))["by_colour"]
+               if filt.colour else summary["by_colour"])
     ordered = queries.sort_alerts(alerts, filt.sort).select_related("hit").defer(
         "hit__evidence", "hit__values", "hit__key", "hit__explanation")
     paginator = Paginator(ordered, ALERTS_PER_PAGE)
