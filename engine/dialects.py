@@ -9,6 +9,27 @@ and a few engine macros that this module expands per engine:
 - `age_at(birth, day)`  full years on `day` (the contract's "age at a period" with the period's
                         first day).
 - `id_digit_diff(a, b)` how many of the first 17 characters of two ID numbers differ.
+
+sqlglot transpiles the rest (`list_contains` -> `array_contains`, `//` -> `DIV`, `||`, `concat`,
+`CAST(x AS DECIMAL)` -> `DECIMAL(18, 3)`, `ORDER BY ... NULLS LAST`, string escapes). What it
+translates word for word but Spark computes differently is rewritten by `_spark_fixes`:
+
+- `list_contains(l, x)`  DuckDB ignores NULL elements; Spark's `array_contains` says NULL when the
+                         array holds a NULL and not x. Spark: `array_contains(array_compact(l), x)`.
+- `a / b`                DOUBLE in DuckDB whatever the operands (decimals too), and IEEE on a zero
+                         divisor (inf, -inf, nan); Spark divides decimals as DECIMAL and fails on
+                         zero. Spark: both operands as DOUBLE, a zero divisor gives `a * inf`.
+- `avg(x)`               DOUBLE in DuckDB, DECIMAL for decimals in Spark. Spark: `avg(CAST(x AS DOUBLE))`.
+- `CAST(x AS INTEGER)`   DuckDB rounds (3.7 -> 4), Spark truncates (3). Spark: through
+                         `round(CAST(x AS DECIMAL(38, 10)))`, which also takes booleans and strings.
+                         Left over: a DOUBLE exactly halfway (2.5) rounds to even in DuckDB (2), up
+                         on Spark (3).
+- `LIKE 'a\\%'`          DuckDB has no escape character unless told; Spark's default is a
+                         backslash. Spark: a literal pattern with a backslash gets an explicit
+                         `ESCAPE` of a character it does not contain.
+
+Spark runs in ANSI mode (`engine.backends.spark`), so overflow, malformed casts and impossible
+dates fail there as they do in DuckDB rather than giving NULL or wrapping around.
 """
 
 from __future__ import annotations
@@ -85,4 +106,78 @@ def emit(tree: exp.Expression, engine: str) -> str:
     """SQL text for an engine from a validated, parameter-bound DuckDB-dialect tree."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
-    return expand_macros(tree.copy(), engine).sql(dialect=engine)
+    expanded = expand_macros(tree.copy(), engine)
+    if engine == "spark":
+        expanded = _spark_fixes(expanded)
+    return expanded.sql(dialect=engine)
+
+
+# -- Spark: what sqlglot translates word for word but Spark computes differently ------------------
+
+_INTEGER_TYPES = frozenset({exp.DataType.Type.TINYINT, exp.DataType.Type.SMALLINT, exp.DataType.Type.INT,
+                            exp.DataType.Type.BIGINT})
+_KNOWN_INTEGERS = (exp.Count, exp.Year, exp.Month, exp.Day, exp.Length, exp.Null)
+_ESCAPE_CANDIDATES = "!#~^|@"
+
+
+def _as_double(node: exp.Expression) -> exp.Expression:
+    return exp.cast(node.copy(), exp.DataType.build("DOUBLE"))
+
+
+def _spark_division(node: exp.Div) -> exp.Expression:
+    """DuckDB's `/`: DOUBLE, and IEEE on a zero divisor (x / 0 = inf, -inf or nan)."""
+    numerator, denominator = _as_double(node.this), _as_double(node.expression)
+    infinity = exp.cast(exp.Literal.string("Infinity"), exp.DataType.build("DOUBLE"))
+    return exp.paren(exp.Case(
+        ifs=[exp.If(this=exp.EQ(this=denominator, expression=exp.Literal.number(0)),
+                    true=exp.Mul(this=numerator, expression=infinity))],
+        # try_divide: the branch above handles zero; this keeps ANSI mode from failing on it anyway
+        default=exp.Anonymous(this="try_divide", expressions=[numerator.copy(), denominator.copy()]),
+    ))
+
+
+def _spark_integer_cast(node: exp.Cast) -> exp.Expression:
+    """DuckDB rounds to the nearest integer (half away from zero for decimals); Spark truncates."""
+    operand = node.this
+    is_integer_literal = isinstance(operand, exp.Literal) and not operand.is_string and operand.is_int
+    already_integer = isinstance(operand, exp.Cast) and operand.to.this in _INTEGER_TYPES
+    if is_integer_literal or already_integer or isinstance(operand, _KNOWN_INTEGERS):
+        return node
+    exact = exp.cast(operand.copy(), exp.DataType.build("DECIMAL(38, 10)"))
+    return exp.cast(exp.Round(this=exact), node.to.copy())
+
+
+def _spark_like(node: exp.Like | exp.ILike) -> exp.Expression:
+    """DuckDB's LIKE has no escape character by default; Spark's is the backslash."""
+    pattern = node.expression
+    if not (isinstance(pattern, exp.Literal) and pattern.is_string and "\\" in pattern.this):
+        return node
+    escape = next((c for c in _ESCAPE_CANDIDATES if c not in pattern.this), "\x1f")
+    return exp.Escape(this=node.copy(), expression=exp.Literal.string(escape))
+
+
+def _spark_fix(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.ArrayContains):
+        compact = exp.Anonymous(this="array_compact", expressions=[node.this.copy()])
+        return exp.ArrayContains(this=compact, expression=node.expression.copy())
+    if isinstance(node, exp.Div):
+        return _spark_division(node)
+    if isinstance(node, exp.Avg):
+        argument = node.this
+        if isinstance(argument, exp.Distinct):
+            return exp.Avg(this=exp.Distinct(expressions=[_as_double(e) for e in argument.expressions]))
+        return exp.Avg(this=_as_double(argument))
+    if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast) and node.to.this in _INTEGER_TYPES:
+        return _spark_integer_cast(node)
+    if isinstance(node, exp.Like | exp.ILike) and not isinstance(node.parent, exp.Escape):
+        return _spark_like(node)
+    return node
+
+
+def _spark_fixes(tree: exp.Expression) -> exp.Expression:
+    """Apply `_spark_fix` children first, so that nested expressions are fixed too."""
+    for node in reversed(list(tree.walk(bfs=False))):  # pre-order reversed: children before parents
+        fixed = _spark_fix(node)
+        if fixed is not node:
+            node.replace(fixed)
+    return tree

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from engine.explain import mask_account, mask_id
 
@@ -128,3 +129,17 @@ def timeuntil_seconds(end: object, start: object) -> float | str:
 def get(mapping: object, key: object) -> object:
     """`mapping|get:key` for dicts keyed by a variable (model titles by code)."""
     return mapping.get(key, "") if isinstance(mapping, dict) else ""
+
+
+RULE_STATUSES = {
+    "experimental": gettext_lazy("experimental"),
+    "test": gettext_lazy("in test"),
+    "stable": gettext_lazy("stable"),
+    "deprecated": gettext_lazy("deprecated"),
+}
+
+
+@register.filter
+def rule_status(status: object) -> str:
+    """A rule file's status (experimental / test / stable / deprecated) for people."""
+    return str(RULE_STATUSES.get(str(status), status))
