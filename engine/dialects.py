@@ -24,8 +24,8 @@ translates word for word but Spark computes differently is rewritten by `_spark_
                          `round(CAST(x AS DECIMAL(38, 10)))`, which also takes booleans and strings.
                          Left over: a DOUBLE exactly halfway (2.5) rounds to even in DuckDB (2), up
                          on Spark (3).
-- `LIKE 'a\\%'`          DuckDB has no escape character unless told; Spark's default is a
-                         backslash. Spark: a literal pattern with a backslash gets an explicit
+- `x LIKE pattern`       DuckDB has no escape character unless told; Spark's default is the
+                         backslash. Spark: a literal pattern holding a backslash gets an explicit
                          `ESCAPE` of a character it does not contain.
 
 Spark runs in ANSI mode (`engine.backends.spark`), so overflow, malformed casts and impossible

@@ -1,17 +1,23 @@
-"""`mingjing worker`: run the background worker (imports now; detection runs and sweeps later).
+"""`mingjing worker`: run the background worker: imports, detection runs, and the deadline sweep.
 
 A thin wrapper around django-tasks-db's `db_worker` with this project's defaults: every queue,
 a one-second poll, no autoreload (a reload would kill an import half-way). `--batch` processes
-everything queued and exits, for cron jobs, scripts and tests.
+everything queued and exits, for cron jobs, scripts and tests. A long-running worker also runs
+the alert sweep (`mingjing sweep`) every `--sweep-every` minutes in a background thread.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
+import threading
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+
+logger = logging.getLogger("mingjing.worker")
 
 _SIGNALS = [s for s in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, s)]
 
@@ -38,6 +44,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reload", action="store_true", help="restart on code changes (development only)"
         )
+        parser.add_argument(
+            "--sweep-every", type=float, default=10.0,
+            help="minutes between alert sweeps (escalation, talks); 0 to leave it to cron (default: 10)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_options: dict[str, Any] = {
@@ -56,9 +66,26 @@ class Command(BaseCommand):
         # db_worker installs its own signal handlers; put ours back when it returns, so a
         # `--batch` run inside another process (a test, a script) leaves it as it was.
         saved = {name: signal.getsignal(getattr(signal, name)) for name in _SIGNALS}
+        stop = threading.Event()
+        if options["sweep_every"] > 0 and not options["batch"]:
+            threading.Thread(target=_sweep_loop, args=(options["sweep_every"] * 60, stop), daemon=True).start()
         try:
             call_command("db_worker", **worker_options)
         finally:
+            stop.set()
             for name, handler in saved.items():
                 if handler is not None:
                     signal.signal(getattr(signal, name), handler)
+
+
+def _sweep_loop(seconds: float, stop: threading.Event) -> None:
+    from mingjing.alerts.actions import do_sweep
+
+    while not stop.wait(seconds):
+        try:
+            counts = do_sweep()
+            logger.info("sweep: %s", counts)
+        except Exception:
+            logger.exception("sweep failed")
+        finally:
+            connection.close()  # this thread's own connection
