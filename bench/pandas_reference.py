@@ -15,14 +15,14 @@ The readings follow models.md and the fixed readings of the rule brief:
 - "active on a period" = started on or before the period's last day and not ended before its
   first day; pensions: start_period <= period and (end_period null or >= period);
 - a valid disability certificate has status 有效 (or none) and an issue date on or before the
-  period's last day (a certificate without an issue date does not show when it was issued, so it
-  does not cover any period; YKT14.yaml counts it as issued long ago: no demo data has one);
+  period's last day; one without an issue date counts as issued long ago (the choice of YKT14.yaml,
+  which has a test for it; models.md does not say);
 - assistance programmes = category dibao or tekun; only payments with a valid ID number count,
   except in YKT12 (which is about invalid IDs) and the "paid or not" side of YKT15;
 - a period whose payments of a programme sum to zero or less (refunded) is not paid; a negative
   row is not a payment of its own (YKT06-YKT10 look at rows with an amount above zero).
-Where models.md is silent, the choices of the rule files are followed and said so below
-(YKT04: an asset counts from its registration / establishment date).
+Where models.md is silent, the choices of the rule files are followed (YKT04: an asset counts
+from its registration / establishment date; YKT14: see above).
 
 Pure pandas and pyarrow (the stored schema comes from `mingjing.datahub.contract`); no Django,
 no DuckDB. Needs pandas (a benchmark dependency, not a project one).
@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -109,11 +110,14 @@ def _paths(files: Iterable[Any]) -> list[Path]:
     return [Path(f[1]) if isinstance(f, tuple) else Path(f) for f in files]
 
 
-def read_dataset(name: str, files: Iterable[Any]) -> pd.DataFrame:
-    """One dataset's files into one DataFrame: dates as datetimes, amounts as floats."""
+def read_dataset(name: str, files: Iterable[Any] | pa.Table) -> pd.DataFrame:
+    """One dataset's files (or an Arrow table, in tests) into one DataFrame: dates as datetimes,
+    amounts as floats."""
     columns = COLUMNS[name]
     schema = arrow_schema(DATASETS[name])
     kinds = _kinds(name)
+    if isinstance(files, pa.Table):
+        return _convert(files.select(columns).to_pandas(), kinds)
     frames = []
     for path in _paths(files):
         frame = pd.read_parquet(path, columns=columns)
@@ -142,7 +146,7 @@ def _convert(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
-def load(files: Mapping[str, Iterable[Any]]) -> dict[str, pd.DataFrame]:
+def load(files: Mapping[str, Iterable[Any] | pa.Table]) -> dict[str, pd.DataFrame]:
     return {name: read_dataset(name, files.get(name, [])) for name in COLUMNS}
 
 
@@ -409,7 +413,8 @@ def ykt14(c: Context, p: dict[str, Any]) -> Hits:
     pay = c.valid_pay[c.valid_pay["program_code"].isin(c.codes("disability"))]
     paid = per_period_paid(pay, ["id_number", "program_code"])
     dis = c.data["disabilities"]
-    valid = dis[(dis["status"].fillna("有效") == "有效") & dis["issue_date"].notna()]
+    valid = dis[dis["status"].fillna("有效") == "有效"].copy()
+    valid["issue_date"] = valid["issue_date"].fillna(pd.Timestamp("1900-01-01"))
     certificates = paid[["id_number", "period"]].drop_duplicates().merge(valid, on="id_number")
     covered = certificates.loc[certificates["issue_date"] <= last_day(certificates["period"]),
                                ["id_number", "period"]].drop_duplicates()
@@ -446,14 +451,14 @@ MODELS: dict[str, Callable[[Context, dict[str, Any]], Hits]] = {
 
 
 def run_models(
-    files: Mapping[str, Iterable[Any]],
+    files: Mapping[str, Iterable[Any] | pa.Table],
     models: Iterable[str] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     timings: dict[str, float] | None = None,
 ) -> dict[str, Hits]:
     """Load the datasets once, then run each model; {model: {grain key tuple: level}}.
 
-    `files`: dataset -> Parquet files (or a snapshot's (batch id, path) pairs).
+    `files`: dataset -> Parquet files (or a snapshot's (batch id, path) pairs, or an Arrow table).
     `timings`, if given, receives the seconds spent loading ("load") and per model.
     """
     started = time.perf_counter()

@@ -128,12 +128,12 @@ def _spark_division(node: exp.Div) -> exp.Expression:
     """DuckDB's `/`: DOUBLE, and IEEE on a zero divisor (x / 0 = inf, -inf or nan)."""
     numerator, denominator = _as_double(node.this), _as_double(node.expression)
     infinity = exp.cast(exp.Literal.string("Infinity"), exp.DataType.build("DOUBLE"))
-    return exp.paren(exp.Case(
+    return exp.Case(  # CASE ... END needs no parentheses
         ifs=[exp.If(this=exp.EQ(this=denominator, expression=exp.Literal.number(0)),
                     true=exp.Mul(this=numerator, expression=infinity))],
         # try_divide: the branch above handles zero; this keeps ANSI mode from failing on it anyway
         default=exp.Anonymous(this="try_divide", expressions=[numerator.copy(), denominator.copy()]),
-    ))
+    )
 
 
 def _spark_integer_cast(node: exp.Cast) -> exp.Expression:

@@ -19,6 +19,7 @@ import yaml
 from engine.types import LEVELS
 
 BUILTIN_RULES_DIR = Path(__file__).parent / "rules"
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: 25x faster
 
 _NAME = {"type": "string", "pattern": "^[a-z_][a-z0-9_]*$"}
 PARAMETER_TYPES = ("integer", "decimal", "boolean", "string", "string_list")
@@ -238,7 +239,7 @@ def load_rule(path: Path) -> Rule:
     """Read, schema-check and semantically check one rule file."""
     where = str(path)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SafeLoader)
     except (OSError, yaml.YAMLError) as exc:
         raise RuleError(where, f"无法读取规则文件：{exc}", f"cannot read the rule file: {exc}") from exc
     for section in ("datasets", "parameters", "evidence"):

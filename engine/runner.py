@@ -66,7 +66,7 @@ def load_programmes(backend: Backend, inputs: dict[str, DatasetInput]) -> dict[s
 # -- inline tests ---------------------------------------------------------------------------------
 
 
-def test_table(source: str, rows: list[dict[str, Any]]) -> pa.Table:
+def table_from_rows(source: str, rows: list[dict[str, Any]]) -> pa.Table:
     """Rows written in a rule's test as a table of the dataset's stored schema.
 
     Missing columns are null; for ID numbers, `*id_valid`, `birth_date`, `gender` and `id_region`
@@ -110,7 +110,7 @@ def _typed(value: Any, typ: pa.DataType) -> Any:
     return value
 
 
-def run_test(backend: Backend, rule: Rule, test_index: int) -> tuple[bool, list[Hit], str]:
+def run_inline_test(backend: Backend, rule: Rule, test_index: int) -> tuple[bool, list[Hit], str]:
     """Run one inline test; (passed, hits, explanation of a failure)."""
     test = rule.tests[test_index]
     sources = {use.alias: use.source for use in rule.datasets}
@@ -118,7 +118,7 @@ def run_test(backend: Backend, rule: Rule, test_index: int) -> tuple[bool, list[
     for alias, rows in test.data.items():
         if alias not in sources:
             return False, [], f"测试数据中的 {alias} 不是声明的别名 / test data alias {alias} is not declared"
-        tables[sources[alias]] = test_table(sources[alias], rows)
+        tables[sources[alias]] = table_from_rows(sources[alias], rows)
     programmes: dict[str, Programme] = {}
     if "programs" in tables:
         programs = tables["programs"]
@@ -170,7 +170,7 @@ def check_rules(rules: list[Rule], engine: str = "duckdb", settings: EngineSetti
     try:
         for rule in rules:
             for i, test in enumerate(rule.tests):
-                passed, _, message = run_test(backend, rule, i)
+                passed, _, message = run_inline_test(backend, rule, i)
                 outcomes.append((rule, test.name, passed, message))
     finally:
         shutdown = getattr(backend, "shutdown", None)

@@ -52,7 +52,9 @@ def make_cast(alice: User) -> Cast:
     def org(kind: str, name: str, region: str = "", department: str = "") -> Organisation:
         return Organisation.objects.create(kind=kind, name=name, region_code=region, department=department)
 
-    county = org("county_commission", "县纪委监委", "110101000000")
+    county, _ = Organisation.objects.get_or_create(
+        kind="county_commission", region_code="110101000000", department="", defaults={"name": "县纪委监委"}
+    )
     township = org("township_commission", "城关镇纪委", TOWNSHIP)
     other_township = org("township_commission", "东河镇纪委", OTHER_TOWNSHIP)
     civil_affairs = org("department", "县民政局", department="民政局")
@@ -60,7 +62,10 @@ def make_cast(alice: User) -> Cast:
     village = org("village", "东风村", VILLAGE)
 
     def member(user: User, organisation: Organisation, admin: bool = False) -> User:
-        Membership.objects.create(user=user, organisation=organisation, is_county_admin=admin)
+        membership, _ = Membership.objects.update_or_create(
+            user=user, defaults={"organisation": organisation, "is_county_admin": admin}
+        )
+        user.membership = membership  # replace what the instance may have cached
         return user
 
     def staff(name: str) -> User:

@@ -1,7 +1,8 @@
 """Shared fixtures: an isolated MINGJING_HOME per test, and the personas.
 
-Personas (healthchecks style): alice is a county commission analyst (staff), bob a department
-officer (staff), charlie has no account.
+Personas (healthchecks style): alice is a county commission analyst (staff, a member of the county
+commission), bob a staff account with no organisation yet, charlie has no account. The alert tests
+add a whole cast of organisations and people (`tests/alerts_fixtures.py`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ def home(tmp_path: Path, settings: LazySettings) -> Path:
 
 @pytest.fixture
 def alice(db: None) -> User:
-    return User.objects.create_user("alice", password="alice-password", is_staff=True, first_name="县纪委分析员")
+    """A county commission analyst: sees everything in the county."""
+    from mingjing.accounts.models import Membership, Organisation
+
+    user = User.objects.create_user("alice", password="alice-password", is_staff=True, first_name="县纪委分析员")
+    county, _ = Organisation.objects.get_or_create(
+        kind="county_commission", region_code="110101000000", department="", defaults={"name": "县纪委监委"}
+    )
+    Membership.objects.create(user=user, organisation=county)
+    return user
 
 
 @pytest.fixture

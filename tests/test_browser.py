@@ -15,7 +15,15 @@ from django.conf import LazySettings, settings
 from django.contrib.auth.models import User
 
 from mingjing.alerts.models import Alert
-from tests.alerts_fixtures import OTHER_TOWNSHIP, OTHER_VILLAGE, Cast, engine_hit, make_cast, person, run_with
+from tests.alerts_fixtures import (
+    OTHER_TOWNSHIP,
+    OTHER_VILLAGE,
+    Cast,
+    engine_hit,
+    make_cast,
+    person,
+    run_with,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"

@@ -120,7 +120,7 @@ def test_the_macros_compute_age_and_month_arithmetic_the_same_way_on_duckdb() ->
 
 
 def test_test_data_gets_the_derived_id_columns_the_importer_would_store() -> None:
-    table = runner.test_table("payments", [{"id_number": "110101194403020010", "period": "2024-03", "amount": 100}])
+    table = runner.table_from_rows("payments", [{"id_number": "110101194403020010", "period": "2024-03", "amount": 100}])
     row = table.to_pylist()[0]
     assert row["id_valid"] is True and str(row["birth_date"]) == "1944-03-02" and row["gender"] == "男"
     assert str(row["period"]) == "2024-03-01" and str(row["amount"]) == "100.00" and row["_row"] == 1
@@ -129,15 +129,15 @@ def test_test_data_gets_the_derived_id_columns_the_importer_would_store() -> Non
 def test_fingerprints_do_not_change_with_parameters_or_reruns() -> None:
     rule = engine.load_rule(YKT05)
     backend = DuckDBBackend()
-    first = runner.run_test(backend, rule, 0)[1]
-    second = runner.run_test(backend, rule, 0)[1]
+    first = runner.run_inline_test(backend, rule, 0)[1]
+    second = runner.run_inline_test(backend, rule, 0)[1]
     assert [h.fingerprint for h in first] == [h.fingerprint for h in second]
     assert len(first[0].fingerprint) == 64 and first[0].key == {"id_number": "110101194403020010", "program_code": "GL01"}
 
 
 def test_a_hit_carries_evidence_rows_with_their_batch_and_source_row() -> None:
     rule = engine.load_rule(YKT05)
-    passed, hits, _ = runner.run_test(DuckDBBackend(), rule, 0)
+    passed, hits, _ = runner.run_inline_test(DuckDBBackend(), rule, 0)
     assert passed
     evidence = hits[0].evidence
     assert [(e.dataset, e.batch, e.row) for e in evidence] == [("payments", 0, 1), ("payments", 0, 2)]

@@ -15,6 +15,7 @@ data in (Parquet files or Arrow tables as temporary views) and out (Arrow tables
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
 import shutil
@@ -32,6 +33,16 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "pip install 'mingjing[spark]'"
 MIN_PYSPARK = (4, 0)  # DataFrame.toArrow and createDataFrame(pyarrow.Table) arrived in Spark 4.0
+# Spark's own logging: errors only, from the start (setLogLevel comes after the startup chatter).
+LOG4J_CONFIG = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
 
 
 def _import_pyspark() -> Any:
@@ -71,6 +82,22 @@ def spark_type(typ: pa.DataType) -> str:
     raise TypeError(f"Spark 后端不支持 Arrow 类型 {typ} / the Spark backend does not support Arrow type {typ}")
 
 
+def _process_temp_directory() -> Path:
+    """Spark's scratch space when the settings name none: one per process, removed at exit.
+
+    Per process, not per backend, because the JVM keeps using the first one it was given even
+    after its SparkContext is stopped and another started.
+    """
+    global _TEMP
+    if _TEMP is None:
+        _TEMP = Path(tempfile.mkdtemp(prefix="mingjing-spark-"))
+        atexit.register(shutil.rmtree, _TEMP, ignore_errors=True)
+    return _TEMP
+
+
+_TEMP: Path | None = None
+
+
 def _spark_memory(limit: str) -> str:
     """DuckDB's memory spelling ("4GB", "512MiB") as Spark's mebibytes ("3814m")."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*", limit.lower())
@@ -86,16 +113,19 @@ def _spark_memory(limit: str) -> str:
 class SparkBackend(Backend):
     name = "spark"
 
-    # One SparkContext per process (a Spark rule); backends share it and the last one stops it.
+    # Spark allows one SparkContext per process: backends share it, and the last one done stops it
+    # (unless it was running before the first of them, started by someone else).
     _lock = threading.Lock()
     _holders = 0
+    _started_here = False
 
-    def __init__(self, settings: EngineSettings | None = None):
+    def __init__(self, settings: EngineSettings | None = None, conf: dict[str, str] | None = None):
+        """`conf`: further Spark settings, e.g. the test suite's for tiny data (no code generation)."""
         super().__init__(settings)
+        self.conf = dict(conf or {})
         self._root: SparkSession | None = None  # the backend's session, held until shutdown
         self._session: SparkSession | None = None  # the current rule's session
         self._views: list[str] = []
-        self._own_temp: Path | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -104,9 +134,9 @@ class SparkBackend(Backend):
         _import_pyspark()
         from pyspark.sql import SparkSession
 
-        temp = self.settings.temp_directory
-        if temp is None:
-            self._own_temp = temp = Path(tempfile.mkdtemp(prefix="mingjing-spark-"))
+        temp = self.settings.temp_directory or _process_temp_directory()
+        log_config = temp / "log4j2.properties"
+        log_config.write_text(LOG4J_CONFIG, encoding="utf-8")
         master = self.settings.spark_master
         builder = (
             SparkSession.builder.master(master)
@@ -119,17 +149,13 @@ class SparkBackend(Backend):
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.log.structuredLogging.enabled", "false")
-            # DuckDB-like semantics: dates without time zones, errors (not silent NULLs or
-            # wrap-around) on overflow, malformed casts and impossible dates, as in DuckDB.
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.ansi.enabled", "true")
-            .config("spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED")
-            .config("spark.sql.parquet.int96RebaseModeInRead", "CORRECTED")
-            .config("spark.sql.runSQLOnFiles", "false")  # no `parquet.`/path`` tables in analyst SQL
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config.as_uri()}")
         )
-        if master.startswith("local"):
-            # Rule data on one machine is small next to Spark's default of 200 shuffle partitions.
-            builder = builder.config("spark.sql.shuffle.partitions", str(max(4, 2 * self.settings.threads)))
+        for key, value in self._session_conf().items():
+            builder = builder.config(key, value)
+        from pyspark import SparkContext
+
+        already_running = SparkContext._active_spark_context is not None
         try:
             session = builder.getOrCreate()
         except Exception as exc:
@@ -141,30 +167,50 @@ class SparkBackend(Backend):
         # pyspark logs every failed query with a Java stack trace; the raised exception says enough.
         logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
         with SparkBackend._lock:
+            if SparkBackend._holders == 0:
+                SparkBackend._started_here = not already_running
             SparkBackend._holders += 1
         return session
 
+    def _session_conf(self) -> dict[str, str]:
+        """SQL settings every rule's session gets (set again per session: the context may predate us)."""
+        conf = {
+            # DuckDB-like semantics: dates without time zones; errors, not silent NULLs or
+            # wrap-around, on overflow, malformed casts and impossible dates, as in DuckDB.
+            "spark.sql.session.timeZone": "UTC",
+            "spark.sql.ansi.enabled": "true",
+            "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+            "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+            "spark.sql.runSQLOnFiles": "false",  # no parquet.`/path` tables, even if validation missed one
+        }
+        if self.settings.spark_master.startswith("local"):
+            # Rule data on one machine is small next to Spark's default of 200 shuffle partitions.
+            conf["spark.sql.shuffle.partitions"] = str(max(4, 2 * self.settings.threads))
+        conf.update(self.conf)
+        return conf
+
     def shutdown(self) -> None:
-        """Stop Spark when the last backend using it is done; remove the temporary directory."""
+        """Stop Spark when the last backend using it is done."""
         if self._session is not None:
             self.close()
         if self._root is not None:
             with SparkBackend._lock:
                 SparkBackend._holders -= 1
-                last = SparkBackend._holders == 0
-            if last:
+                stop = SparkBackend._holders == 0 and SparkBackend._started_here
+            if stop:
                 self._root.stop()
             self._root = None
-        if self._own_temp is not None:
-            shutil.rmtree(self._own_temp, ignore_errors=True)
-            self._own_temp = None
 
     # -- hooks --------------------------------------------------------------------------------------
 
     def open(self) -> None:
         if self._root is None:
             self._root = self._start()
-        self._session = self._root.newSession()
+        session = self._root.newSession()
+        for key, value in self._session_conf().items():
+            if session.conf.isModifiable(key):
+                session.conf.set(key, value)
+        self._session = session
         self._views = []
 
     def create_view(self, alias: str, columns: list[str], source: DatasetInput, schema: pa.Schema) -> None:

@@ -76,6 +76,7 @@ class Alert(models.Model):
             models.Index(fields=["-amount"]),
             models.Index(fields=["department", "status"]),
             models.Index(fields=["created_at"]),
+            models.Index(fields=["updated_at"]),  # the console's filter menus are cached per last change
         ]
 
     def __str__(self) -> str:

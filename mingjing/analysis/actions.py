@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils import timezone
 import engine
 from engine import EngineSettings, ModelResult, Rule, RuleError
 from mingjing.analysis.models import Hit, ModelSetting, Run, RunModel
+from mingjing.audit.actions import record
 from mingjing.datahub import queries as datahub_queries
 
 logger = logging.getLogger("mingjing.analysis")
@@ -26,8 +28,17 @@ class RunProblem(ValueError):
         self.en = en
 
 
+_rules_cache: dict[str, tuple[tuple[tuple[str, float], ...], list[Rule]]] = {}
+
+
 def load_rules() -> list[Rule]:
-    return engine.load_rules(settings.RULES_DIR)
+    """The configured rules, reloaded only when a rule file changes (validation takes seconds)."""
+    directory = Path(settings.RULES_DIR)
+    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml")))
+    cached = _rules_cache.get(str(directory))
+    if cached is None or cached[0] != stamp:
+        _rules_cache[str(directory)] = (stamp, engine.load_rules(directory))
+    return _rules_cache[str(directory)][1]
 
 
 def parse_param_overrides(items: list[str]) -> dict[str, dict[str, str]]:
@@ -219,7 +230,11 @@ def do_update_model_setting(*, code: str, user: User | None, enabled: bool, para
         rules[code].effective_parameters(params)
     except RuleError as exc:
         raise RunProblem(exc.zh, exc.en) from exc
-    setting, _ = ModelSetting.objects.update_or_create(
-        code=code, defaults={"enabled": enabled, "params": params, "updated_by": user}
-    )
+    with transaction.atomic():
+        before = ModelSetting.objects.filter(code=code).values("enabled", "params").first()
+        setting, _ = ModelSetting.objects.update_or_create(
+            code=code, defaults={"enabled": enabled, "params": params, "updated_by": user}
+        )
+        record("model.settings", actor=user, obj=setting,
+               detail={"code": code, "before": before, "after": {"enabled": enabled, "params": params}})
     return setting

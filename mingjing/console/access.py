@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
+from mingjing.alerts.queries import alerts_for_user, is_county
 from mingjing.analysis.models import Hit, Run
 from mingjing.datahub.models import Batch
 
@@ -74,11 +75,13 @@ def get_run_for_user(user: AbstractBaseUser | AnonymousUser, run_id: int) -> Run
 
 
 def hits_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Hit]:
-    """The hits `user` may see. For now every staff member sees every hit; organisations
-    (a township sees its township, a department its programmes) will narrow it here."""
+    """The hits `user` may see: the county commission sees every hit; everyone else the hits
+    whose alerts fall in their jurisdiction (`alerts_for_user`, the one jurisdiction rule)."""
     if not is_staff(user):
         return Hit.objects.none()
-    return Hit.objects.all()
+    if is_county(user):  # type: ignore[arg-type]
+        return Hit.objects.all()
+    return Hit.objects.filter(alert__in=alerts_for_user(user))  # type: ignore[arg-type]
 
 
 def get_hit_for_user(user: AbstractBaseUser | AnonymousUser, hit_id: int) -> Hit:

@@ -59,6 +59,10 @@ class AlertFilterForm(forms.Form):
         def menu(values: list[str], label: Any, title: Any = None) -> list[tuple[str, str]]:
             return _any(label) + [(v, f"{title(v)} ({v})" if title and title(v) else v) for v in values]
 
+        for field in ("township", "village"):  # a value from a link stays visible in its menu
+            value = self.data.get(field) if self.is_bound else None
+            if value and value not in choices[field + "s"]:
+                choices = {**choices, field + "s": [*choices[field + "s"], value]}
         self.fields["model"].widget.choices = menu(  # type: ignore[attr-defined]
             choices["models"], _("Any model"), lambda c: models[c].title if c in models else "")
         self.fields["township"].widget.choices = menu(  # type: ignore[attr-defined]
