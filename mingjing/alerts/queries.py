@@ -361,9 +361,10 @@ def filter_choices(alerts: QuerySet[Alert], township: str = "", *, cache_key: st
 
     if not cache_key:
         return compute()
-    version = Alert.objects.aggregate(last_id=Max("id"), last_change=Max("updated_at"))
-    changed = version["last_change"].timestamp() if version["last_change"] else 0
-    key = f"mingjing:alert-menus:{cache_key}:{township}:{version['last_id']}:{changed}"
+    # Two queries: SQLite answers a lone MAX from its index, but not two in one query.
+    last_id = Alert.objects.aggregate(v=Max("id"))["v"]
+    last_change = Alert.objects.aggregate(v=Max("updated_at"))["v"]
+    key = f"mingjing:alert-menus:{cache_key}:{township}:{last_id}:{last_change.timestamp() if last_change else 0}"
     return cache.get_or_set(key, compute, timeout=300)
 
 

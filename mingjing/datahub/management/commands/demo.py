@@ -52,6 +52,8 @@ class Command(BaseCommand):
         up.add_argument("--persons", type=int, default=3000)
         up.add_argument("--port", type=int, default=8000)
         up.add_argument("--no-serve", action="store_true", help="prepare everything, start nothing")
+        evaluate = sub.add_parser("evaluate", help="precision and recall of every model on the demo county")
+        evaluate.add_argument("--dir", type=Path, default=None, help="the county's folder (default: the home's)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -59,6 +61,8 @@ class Command(BaseCommand):
             self.generate(options["out_dir"], options["persons"], options["seed"])
         elif action == "load":
             self.load(options["out_dir"])
+        elif action == "evaluate":
+            call_command("evaluate", "--dir", str(options["dir"] or settings.HOME / "demo-county"), stdout=self.stdout)
         else:
             self.up(options)
 
