@@ -41,6 +41,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 TARGETS = {"seconds": 60.0, "rss_mb": 6 * 1024, "speedup": 10.0}
+LOADS: list[float] = []  # the 1-minute load average when each measured process started
 Key = tuple[str, tuple[Any, ...], str]  # (model, grain key, level)
 
 
@@ -51,6 +52,7 @@ def measured(cmd: list[str], env: dict[str, str] | None = None, timeout: float |
              ) -> tuple[float, float, str, str, int]:
     """(wall seconds, peak RSS MB, stdout, stderr, exit status) of a fresh process, via wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        LOADS.append(os.getloadavg()[0])
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=ROOT)
         deadline = None if timeout is None else start + timeout
@@ -135,9 +137,9 @@ def detect(home: Path, engine: str, timeout: float | None = None) -> dict[str, A
                                                env=home_env(home), timeout=timeout)
     if status != 0:
         tail = "\n".join(err.strip().splitlines()[-15:])
-        return {"seconds": seconds, "peak_rss_mb": peak, "error": f"exit {status}: {tail}"}
+        return {"seconds": seconds, "peak_rss_mb": peak, "load": LOADS[-1], "error": f"exit {status}: {tail}"}
     summary = json.loads(out.strip().splitlines()[-1])
-    return {"seconds": seconds, "peak_rss_mb": peak, "summary": summary}
+    return {"seconds": seconds, "peak_rss_mb": peak, "load": LOADS[-1], "summary": summary}
 
 
 def pandas_run(snapshot_file: Path, result_file: Path) -> dict[str, Any]:
@@ -145,8 +147,9 @@ def pandas_run(snapshot_file: Path, result_file: Path) -> dict[str, Any]:
            "--json", str(result_file)]
     seconds, peak, _, err, status = measured(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)})
     if status != 0:
-        return {"seconds": seconds, "peak_rss_mb": peak, "error": err.strip()[-2000:]}
-    return {"seconds": seconds, "peak_rss_mb": peak, "result": json.loads(result_file.read_text(encoding="utf-8"))}
+        return {"seconds": seconds, "peak_rss_mb": peak, "load": LOADS[-1], "error": err.strip()[-2000:]}
+    return {"seconds": seconds, "peak_rss_mb": peak, "load": LOADS[-1],
+            "result": json.loads(result_file.read_text(encoding="utf-8"))}
 
 
 def used_columns() -> dict[str, list[str]]:
@@ -210,7 +213,7 @@ def floor_run(spec_file: Path) -> dict[str, Any]:
     if status != 0:
         raise SystemExit(f"floor scan failed:\n{err}")
     result = json.loads(out.strip().splitlines()[-1])
-    return {"process_seconds": seconds, "peak_rss_mb": peak, **result}
+    return {"process_seconds": seconds, "peak_rss_mb": peak, "load": LOADS[-1], **result}
 
 
 # -- 4. phase breakdown of each model on DuckDB -------------------------------------------------------
@@ -359,9 +362,9 @@ def report(ctx: dict[str, Any]) -> str:
     engine_sum = med(sum(m["seconds"] for m in r["summary"]["models"]) for r in ok_duck) if ok_duck else float("nan")
     rows_pay = ctx["payment_rows"]
     n = ctx["repeat"]
-    d_runs = ", ".join(f"{r['seconds']:.1f}" for r in duck)
-    p_runs = ", ".join(f"{r['seconds']:.1f}" for r in pand)
-    f_runs = ", ".join(f"{r['seconds']:.1f}" for r in floors)
+    d_runs = ", ".join(f"{r['seconds']:.1f} ({r['load']:.1f})" for r in duck)
+    p_runs = ", ".join(f"{r['seconds']:.1f} ({r['load']:.1f})" for r in pand)
+    f_runs = ", ".join(f"{r['seconds']:.1f} ({r['load']:.1f})" for r in floors)
     lines = [
         f"### Detection: all 15 models, {ctx['persons']:,} persons ({rows_pay:,} payment rows, "
         f"{ctx['lake_mb']:,.0f} MB of Parquet)",
@@ -371,7 +374,7 @@ def report(ctx: dict[str, Any]) -> str:
         f"{n} runs measured side by side in one run (`python bench/detect_bench.py --persons {ctx['persons']} "
         f"--repeat {n}`); each run is a fresh process, wall time and peak RSS via `os.wait4`.",
         "",
-        "| run | wall (median) | runs (s) | peak RSS | ÷ DuckDB |",
+        "| run | wall (median) | runs: s (load average at start) | peak RSS | ÷ DuckDB |",
         "|---|---:|---|---:|---:|",
         f"| DuckDB: `mingjing detect --json` end to end (15 models, hits stored, alerts synced) | {d_med:.1f} s | "
         f"{d_runs} | {d_rss:,.0f} MB | 1.0× |",
@@ -413,22 +416,26 @@ def report(ctx: dict[str, Any]) -> str:
     spark_sec = ({x["model"]: x["seconds"] for x in spark["summary"]["models"]}
                  if spark and "summary" in spark else {})
     prof = {p["model"]: p for p in profile}
-    header = "| model | examined | rows | hits | DuckDB s (median) | query | aggregate | evidence | pandas s | Spark s | hits = pandas | hits = planted |"
-    lines += [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|:---:|"]
+    header = ("| model | examined | rows | hits | DuckDB s (median) | profile: total | query | aggregate | "
+              "evidence | pandas s | Spark s | hits = pandas | hits = planted |")
+    lines += [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|:---:|"]
     for m in models:
         p = prof.get(m, {})
         same_p = "yes" if not [k for k in ctx["diff_pandas_models"] if k == m] else "**no**"
         same_m = "yes" if not [k for k in ctx["diff_manifest_models"] if k == m] else "**no**"
         lines.append(
             f"| {m} | {info[m]['examined']:,} | {info[m]['rows']:,} | {info[m]['hits']} | {duck_sec[m]:.2f} | "
-            f"{p.get('query', float('nan')):.2f} | {p.get('aggregate', float('nan')):.2f} | "
+            f"{p.get('total', float('nan')):.2f} | {p.get('query', float('nan')):.2f} | {p.get('aggregate', float('nan')):.2f} | "
             f"{p.get('evidence', float('nan')):.2f} | {pand_sec.get(m, float('nan')):.2f} | "
             f"{spark_sec.get(m, float('nan')):.1f} | {same_p} | {same_m} |"
         )
+    profile_total = sum(p["total"] for p in profile)
     lines += [
         "",
-        "query / aggregate / evidence: one profiling pass of each model on DuckDB (the rule's query; "
-        "its rows grouped to hits in Python; the evidence queries).",
+        "profile: one more pass of each model on DuckDB, after the runs above, timing its phases: total "
+        "(compile, views, count of examined records, query, aggregation, evidence), the rule's query, "
+        "its rows grouped to hits in Python, the evidence queries"
+        + (f"; all 15 models {profile_total:.1f} s in that pass." if profile else "."),
         f"Floor per dataset (s): {', '.join(f'{k} {v:.2f}' for k, v in sorted(floors[0]['per_dataset'].items()))}.",
         "",
     ]

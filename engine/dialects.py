@@ -177,7 +177,7 @@ def _spark_fix(node: exp.Expression) -> exp.Expression:
 def _spark_fixes(tree: exp.Expression) -> exp.Expression:
     """Apply `_spark_fix` children first, so that nested expressions are fixed too."""
     for node in reversed(list(tree.walk(bfs=False))):  # pre-order reversed: children before parents
-        fixed = _spark_fix(node)
+        fixed = _spark_fix(node)  # type: ignore[arg-type]
         if fixed is not node:
             node.replace(fixed)
     return tree

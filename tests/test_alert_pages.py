@@ -226,7 +226,7 @@ def test_the_whole_lifecycle_through_the_pages(cast: Cast, three: dict[str, Aler
     response = client.post(f"{url}/submit_result/", {
         "submit_result-result": "confirmed", "submit_result-account": "核实：本人已于2023年12月死亡。",
         "submit_result-money_to_recover": "1400.00", "submit_result-money_recovered": "700.00",
-        "submit_result-files": [report],
+        "submit_result-attachments": [report],
     })
     assert response.status_code == 302
     alert = Alert.objects.get(pk=ours.pk)
@@ -302,7 +302,7 @@ def test_an_invalid_form_is_shown_again_with_its_errors(cast: Cast, three: dict[
     assert Alert.objects.get(pk=ours.pk).status == "verifying"
     bad_file = SimpleUploadedFile("virus.exe", b"MZ")
     response = client.post(f"{url}/submit_result/", {"submit_result-result": "confirmed",
-                                                     "submit_result-account": "说明", "submit_result-files": [bad_file]})
+                                                     "submit_result-account": "说明", "submit_result-attachments": [bad_file]})
     assert response.status_code == 400 and not Alert.objects.get(pk=ours.pk).attachments.exists()
 
 
@@ -386,10 +386,11 @@ def test_the_export_masks_id_numbers_for_a_township_and_is_recorded(
 def test_the_county_exports_full_id_numbers_and_that_is_recorded(
     cast: Cast, three: dict[str, Alert], client: Client
 ) -> None:
-    rows = export_rows(as_user(client, cast.alice).get("/console/alerts/export.xlsx"))
+    rows = export_rows(as_user(client, cast.alice).get("/console/alerts/export.xlsx?supervised=no&sort=amount"))
     id_column = rows[0].index("身份证号")
-    assert {r[id_column] for r in rows[1:]} == {person(10), person(11), person(12)}
-    assert AuditEntry.objects.get(action="alerts.export").detail["full_id"] is True
+    assert [r[id_column] for r in rows[1:]] == [person(12), person(11), person(10)]
+    entry = AuditEntry.objects.get(action="alerts.export")
+    assert entry.detail == {"filter": {"supervised": False}, "sort": "amount", "rows": 3, "full_id": True}
 
 
 # -- my tasks, the inbox, deadlines --------------------------------------------------------------
@@ -452,7 +453,9 @@ def test_only_a_county_administrator_edits_deadlines_and_it_is_recorded(cast: Ca
     for user in (cast.tom, cast.dora, cast.victor):
         assert as_user(client, user).get("/console/settings/deadlines/").status_code == 403
         assert client.post("/console/settings/deadlines/", {"high_sign": "2"}).status_code == 403
+    assert 'id="deadlines-link"' not in client.get("/console/alerts/").content.decode()
     as_user(client, cast.alice)
+    assert 'id="deadlines-link"' in client.get("/console/alerts/").content.decode()
     assert client.get("/console/settings/deadlines/").status_code == 200
     form = {"high_sign": "2", "high_result": "8", "medium_sign": "3", "medium_result": "15",
             "low_sign": "", "low_result": ""}

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import LazySettings, settings
 from django.contrib.auth.models import User
+from django.db import connections
 
 from mingjing.alerts.models import Alert
 from tests.alerts_fixtures import (
@@ -51,6 +52,9 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+            # The test's ORM calls ran inside Playwright's greenlet, whose context has its own
+            # database connection: close it, or PostgreSQL cannot drop the test database.
+            connections.close_all()
 
 
 @pytest.fixture(autouse=True)
@@ -105,9 +109,12 @@ def test_a_township_officer_closes_an_alert_and_the_cockpit_draws_its_charts(
 
     # 2. The alert list filters with htmx, without a page load.
     page.goto(f"{base}/console/alerts/")
+    page.click("#filters-title")  # the filter panel opens on demand on a phone
     page.select_option("#id_colour", "yellow")
     page.wait_for_function("document.querySelectorAll('#alerts tr[data-alert]').length === 1")
     assert page.get_attribute("#alerts tr[data-alert]", "data-alert") == str(alert.pk)
+    assert "colour=yellow" in page.url  # the filter is in the address, so a reload keeps it
+    page.screenshot(path=str(ARTIFACTS / "alerts-phone.png"), full_page=True)
     tom.close()
 
     # 3. The county reviews and approves it: closed, green.

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mingjing.accounts.models import Organisation
 from mingjing.alerts import conflicts, notify
-from mingjing.alerts.models import Alert, AlertEvent, Attachment, DeadlinePolicy, Talk
+from mingjing.alerts.models import Alert, AlertEvent, Attachment, DeadlinePolicy, Notification, Talk
 from mingjing.alerts.queries import allowed_actions, organisation_of
 from mingjing.analysis.models import Hit, Run
 from mingjing.audit.actions import record
@@ -181,6 +181,7 @@ def do_submit_result(
     rectified: bool = False,
     files: list[UploadedFile] | None = None,
 ) -> Alert:
+    _require(user, Alert.objects.get(pk=alert.pk), "submit_result")  # refuse outsiders before judging input
     if result not in (Alert.Result.CONFIRMED, Alert.Result.PARTLY, Alert.Result.NOT_CONFIRMED):
         raise ActionRefused(f"无效的核查结果“{result}”", f"invalid result '{result}'")
     if not account.strip():
@@ -203,7 +204,10 @@ def do_submit_result(
         alert.result_by = user
         alert.result_by_kind = org.kind if org else "county_commission"
         alert.result_at = timezone.now()
-        alert.save()
+        alert.save(update_fields=[
+            "status", "review_kind", "result", "result_account", "money_to_recover", "money_recovered",
+            "rectified", "result_by", "result_by_kind", "result_at", "updated_at",
+        ])
         for upload in files or []:
             Attachment.objects.create(alert=alert, file=upload, name=upload.name or "attachment", uploaded_by=user)
         _log(alert, user, "result_submitted", account, result=result, money_to_recover=str(money_to_recover),
@@ -213,6 +217,7 @@ def do_submit_result(
 
 
 def do_request_dismissal(*, alert: Alert, user: User, reason: str) -> Alert:
+    _require(user, Alert.objects.get(pk=alert.pk), "request_dismissal")
     if not reason.strip():
         raise ActionRefused("申请消除须说明理由", "a dismissal request needs a reason")
     with transaction.atomic():
@@ -234,6 +239,7 @@ def do_request_dismissal(*, alert: Alert, user: User, reason: str) -> Alert:
 
 def do_review_alert(*, alert: Alert, user: User, approve: bool, note: str = "") -> Alert:
     """Approve (close, or wait for rectification) or return with a reason."""
+    _require(user, Alert.objects.get(pk=alert.pk), "review")
     if not approve and not note.strip():
         raise ActionRefused("退回须说明理由", "returning an alert needs a reason")
     with transaction.atomic():
@@ -252,7 +258,7 @@ def do_review_alert(*, alert: Alert, user: User, approve: bool, note: str = "") 
             else:
                 _close(alert)
             alert.review_kind = ""
-            alert.save()
+            alert.save(update_fields=["status", "result", "review_kind", "closed_at", "closed_periods", "updated_at"])
             _log(alert, user, "approved", note, result=alert.result)
     if not approve:
         notify.returned(alert, note)
@@ -268,7 +274,7 @@ def do_record_rectification(*, alert: Alert, user: User, money_recovered: Decima
         alert.money_recovered = money_recovered
         alert.rectified = True
         _close(alert)
-        alert.save()
+        alert.save(update_fields=["money_recovered", "rectified", "status", "closed_at", "closed_periods", "updated_at"])
         _log(alert, user, "rectified", note, money_recovered=str(money_recovered))
     return alert
 
@@ -293,6 +299,14 @@ def do_reassign_alert(
              after=[department.name if department else "", township.name if township else ""])
     notify.alert_assigned(alert)
     return alert
+
+
+def do_mark_notifications_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark one's own notifications read (a conditional update: marking twice changes nothing)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
 
 
 def do_view_personal_data(*, alert: Alert, user: User) -> None:

@@ -124,7 +124,8 @@ class AlertFilter:
 
     def as_dict(self) -> dict[str, Any]:
         """The filters actually set (for the audit trail and for links)."""
-        return {k: v for k, v in asdict(self).items() if v not in ("", None, False) and k != "sort"}
+        return {k: v for k, v in asdict(self).items()
+                if k != "sort" and v is not None and v != "" and not (k == "not_seen" and not v)}
 
 
 def filter_alerts(alerts: QuerySet[Alert], f: AlertFilter, *, colour: bool = True) -> QuerySet[Alert]:
@@ -194,7 +195,7 @@ def summarise(alerts: QuerySet[Alert], colour: str = "") -> dict[str, Any]:
                   recovered=Sum("money_recovered"))
         .order_by()
     )
-    by_status = {r["s"]: r for r in rows}
+    by_status: dict[str, dict[str, Any]] = {r["s"]: dict(r) for r in rows}
     wanted = COLOUR_STATUSES.get(colour) or tuple(Alert.Status.values)
     chosen = [by_status[s] for s in wanted if s in by_status]
     cent = Decimal("0.01")
@@ -276,7 +277,8 @@ def cockpit_stats(alerts: QuerySet[Alert], *, top: int = 10) -> dict[str, Any]:
     totals = {"amount": zero, "to_recover": zero, "recovered": zero}
     supervised = on_time = handled_n = 0
     handling = 0.0
-    for g in groups:
+    rows: list[dict[str, Any]] = [dict(g) for g in groups]
+    for g in rows:
         by_status[g["s"]] = by_status.get(g["s"], 0) + g["n"]
         by_level[g["lv"]] = by_level.get(g["lv"], 0) + g["n"]
         model = by_model.setdefault(g["m"], {"model": g["m"], "n": 0, "amount": zero, "recovered": zero})
@@ -365,7 +367,8 @@ def filter_choices(alerts: QuerySet[Alert], township: str = "", *, cache_key: st
     last_id = Alert.objects.aggregate(v=Max("id"))["v"]
     last_change = Alert.objects.aggregate(v=Max("updated_at"))["v"]
     key = f"mingjing:alert-menus:{cache_key}:{township}:{last_id}:{last_change.timestamp() if last_change else 0}"
-    return cache.get_or_set(key, compute, timeout=300)
+    menus = cache.get_or_set(key, compute, timeout=300)
+    return menus if menus is not None else compute()
 
 
 def jurisdiction_key(user: User | AnonymousUser) -> str:

@@ -115,11 +115,22 @@ def _money(label: Any) -> forms.DecimalField:
                               widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
 
 
-class SignForm(forms.Form):
+class ActionForm(forms.Form):
+    """A lifecycle action's form: what it parsed, as the action's keyword arguments."""
+
+    def __init__(self, *args: Any, alert: Alert | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.alert = alert
+
+    def action_kwargs(self) -> dict[str, Any]:
+        return {}
+
+
+class SignForm(ActionForm):
     pass
 
 
-class ResultForm(forms.Form):
+class ResultForm(ActionForm):
     result = forms.ChoiceField(
         label=_("Result"), widget=forms.RadioSelect,
         choices=[(c, label) for c, label in Alert.Result.choices if c != Alert.Result.DISMISSED],
@@ -128,7 +139,7 @@ class ResultForm(forms.Form):
     money_to_recover = _money(_("Money to recover (yuan)"))
     money_recovered = _money(_("Money recovered so far (yuan)"))
     rectified = forms.BooleanField(label=_("Rectification done"), required=False)
-    files = MultipleFileField(
+    attachments = MultipleFileField(
         label=_("Attachments"), required=False,
         validators=[FileExtensionValidator(ATTACHMENT_TYPES)],
         help_text=_("Scans, photos, records; up to 10 files of 20 MB each."),
@@ -138,17 +149,17 @@ class ResultForm(forms.Form):
         d = self.cleaned_data
         return {"result": d["result"], "account": d["account"], "rectified": d["rectified"],
                 "money_to_recover": d["money_to_recover"] or Decimal("0"),
-                "money_recovered": d["money_recovered"] or Decimal("0"), "files": d["files"]}
+                "money_recovered": d["money_recovered"] or Decimal("0"), "files": d["attachments"]}
 
 
-class DismissalForm(forms.Form):
+class DismissalForm(ActionForm):
     reason = forms.CharField(label=_("Why this is a false positive"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def action_kwargs(self) -> dict[str, Any]:
         return {"reason": self.cleaned_data["reason"]}
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(ActionForm):
     decision = forms.ChoiceField(
         label=_("Decision"), widget=forms.RadioSelect,
         choices=[("approve", _("Approve")), ("return", _("Return for more work"))],
@@ -160,21 +171,21 @@ class ReviewForm(forms.Form):
         return {"approve": self.cleaned_data["decision"] == "approve", "note": self.cleaned_data["note"]}
 
 
-class RectificationForm(forms.Form):
+class RectificationForm(ActionForm):
     money_recovered = _money(_("Money recovered in total (yuan)"))
     note = forms.CharField(label=_("What was rectified"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: Any, alert: Alert | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if alert is not None and not self.is_bound:
-            self.initial["money_recovered"] = alert.money_recovered
+        if self.alert is not None and not self.is_bound:
+            self.initial["money_recovered"] = self.alert.money_recovered
 
     def action_kwargs(self) -> dict[str, Any]:
         return {"money_recovered": self.cleaned_data["money_recovered"] or Decimal("0"),
                 "note": self.cleaned_data["note"]}
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(ActionForm):
     department = forms.ModelChoiceField(
         label=_("Department"), required=False,
         queryset=Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT).order_by("name"),
@@ -185,10 +196,10 @@ class ReassignForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, alert: Alert | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if alert is not None and not self.is_bound:
-            self.initial.update(department=alert.department_id, township=alert.township_id)
+        if self.alert is not None and not self.is_bound:
+            self.initial.update(department=self.alert.department_id, township=self.alert.township_id)
 
     def action_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data

@@ -8,12 +8,12 @@ Thin: objects come through `alert_access` (404 outside the jurisdiction), reads 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -95,7 +95,8 @@ def _alerts_by_id(ids: list[int]) -> list[Alert]:
 def _list_filter(request: StaffRequest) -> tuple[f.AlertFilterForm, AlertFilter, dict[str, str]]:
     visible = queries.alerts_for_user(request.user)
     names = queries.region_names()
-    choices = queries.filter_choices(visible, request.GET.get("township", ""),
+    township = request.GET.get("township", "")
+    choices = queries.filter_choices(visible, township if re.fullmatch(r"\d{12}", township) else "",
                                      cache_key=queries.jurisdiction_key(request.user))
     form = f.AlertFilterForm(request.GET or None, choices=choices, names=names, models=queries.model_catalogue())
     return form, form.to_filter(), names
@@ -128,6 +129,7 @@ def alert_list(request: StaffRequest) -> HttpResponse:
                          for c in queries.COLOURS},
         "page": page, "rows": _rows(_alerts_by_id(list(page.object_list)), names),
         "query": _query_string(request.GET, page=""),
+        "can_edit_deadlines": queries.can_edit_deadlines(request.user),
     }
     template = "console/alerts/_page.html" if request.headers.get("HX-Request") else "console/alerts/list.html"
     return render(request, template, ctx)
@@ -190,7 +192,7 @@ def alert_export(request: StaffRequest) -> HttpResponse:
 # -- the detail and its actions -------------------------------------------------------------------
 
 EVENT_LABELS = {
-    "created": gettext_lazy("Created"), "signed": gettext_lazy("Signed for"),
+    "created": gettext_lazy("Alert created"), "signed": gettext_lazy("Signed for"),
     "result_submitted": gettext_lazy("Result submitted"), "dismissal_requested": gettext_lazy("Dismissal requested"),
     "returned": gettext_lazy("Returned"), "approved": gettext_lazy("Approved"),
     "rectified": gettext_lazy("Rectification recorded"), "reassigned": gettext_lazy("Reassigned"),
@@ -202,34 +204,33 @@ ACTION_ORDER = ("sign", "submit_result", "request_dismissal", "review", "rectify
 
 @dataclass
 class ActionSpec:
-    form: type[forms.Form]
+    form: type[f.ActionForm]
     do: Callable[..., Alert]
     title: Any  # lazily translated
     done: Any
 
 
 ACTIONS: dict[str, ActionSpec] = {
-    "sign": ActionSpec(f.SignForm, actions.do_sign_alert, gettext_lazy("Sign for"),
-                gettext_lazy("Signed for.")),
-    "submit_result": ActionSpec(f.ResultForm, actions.do_submit_result, gettext_lazy("Submit the verification result"),
-                gettext_lazy("The result was submitted for review.")),
-    "request_dismissal": ActionSpec(f.DismissalForm, actions.do_request_dismissal, gettext_lazy("Request dismissal"),
-                gettext_lazy("The dismissal request was submitted for review.")),
-    "review": ActionSpec(f.ReviewForm, actions.do_review_alert, gettext_lazy("Review"),
-                gettext_lazy("The review was recorded.")),
-    "rectify": ActionSpec(f.RectificationForm, actions.do_record_rectification, gettext_lazy("Record the rectification"),
-                gettext_lazy("The rectification was recorded; the alert is closed.")),
-    "reassign": ActionSpec(f.ReassignForm, actions.do_reassign_alert, gettext_lazy("Reassign"),
-                gettext_lazy("The alert was reassigned.")),
+    "sign": ActionSpec(
+        f.SignForm, actions.do_sign_alert, gettext_lazy("Sign for"), gettext_lazy("Signed for.")),
+    "submit_result": ActionSpec(
+        f.ResultForm, actions.do_submit_result, gettext_lazy("Submit the verification result"),
+        gettext_lazy("The result was submitted for review.")),
+    "request_dismissal": ActionSpec(
+        f.DismissalForm, actions.do_request_dismissal, gettext_lazy("Request dismissal"),
+        gettext_lazy("The dismissal request was submitted for review.")),
+    "review": ActionSpec(
+        f.ReviewForm, actions.do_review_alert, gettext_lazy("Review"), gettext_lazy("The review was recorded.")),
+    "rectify": ActionSpec(
+        f.RectificationForm, actions.do_record_rectification, gettext_lazy("Record the rectification"),
+        gettext_lazy("The rectification was recorded; the alert is closed.")),
+    "reassign": ActionSpec(
+        f.ReassignForm, actions.do_reassign_alert, gettext_lazy("Reassign"), gettext_lazy("The alert was reassigned.")),
 }
 
 
-def _action_form(action: str, alert: Alert, data: Any = None, files: Any = None) -> forms.Form:
-    spec = ACTIONS[action]
-    kwargs: dict[str, Any] = {"prefix": action}
-    if spec.form in (f.RectificationForm, f.ReassignForm):
-        kwargs["alert"] = alert
-    return spec.form(data, files, **kwargs)
+def _action_form(action: str, alert: Alert, data: Any = None, files: Any = None) -> f.ActionForm:
+    return ACTIONS[action].form(data, files, prefix=action, alert=alert)
 
 
 @dataclass
@@ -237,7 +238,7 @@ class EvidenceTable:
     dataset: str
     title: str
     columns: list[str]
-    rows: list[tuple[Any, Any, list[Any]]]  # batch, row number, values
+    rows: list[tuple[Any, Any, list[Any]]]  # batch, row number, values in column order
 
 
 def _mask_value(column: str, value: Any) -> Any:
@@ -250,24 +251,21 @@ def _mask_value(column: str, value: Any) -> Any:
 
 def _evidence(evidence: list[dict[str, Any]], *, full: bool) -> list[EvidenceTable]:
     """The hit's source rows grouped by dataset, one table each, shown side by side."""
-    tables: dict[str, EvidenceTable] = {}
+    grouped: dict[str, list[dict[str, Any]]] = {}
     for item in evidence:
-        name = item.get("dataset", "")
-        values = item.get("values") or {}
-        table = tables.get(name)
-        if table is None:
-            title = DATASETS[name].title if name in DATASETS else name
-            table = tables[name] = EvidenceTable(name, title, [], [])
-        for column in values:
-            if column not in table.columns:
-                table.columns.append(column)
-        table.rows.append((item.get("batch"), item.get("row"), values))
-    for table in tables.values():
-        table.rows = [
-            (batch, row, [values.get(c) if full else _mask_value(c, values.get(c)) for c in table.columns])
-            for batch, row, values in table.rows  # type: ignore[misc]
-        ]
-    return list(tables.values())
+        grouped.setdefault(item.get("dataset", ""), []).append(item)
+    tables = []
+    for name, items in grouped.items():
+        columns: list[str] = []
+        for item in items:
+            columns += [c for c in item.get("values") or {} if c not in columns]
+        rows = []
+        for item in items:
+            values = item.get("values") or {}
+            cells = [values.get(c) if full else _mask_value(c, values.get(c)) for c in columns]
+            rows.append((item.get("batch"), item.get("row"), cells))
+        tables.append(EvidenceTable(name, DATASETS[name].title if name in DATASETS else name, columns, rows))
+    return tables
 
 
 def _thresholds(alert: Alert) -> list[tuple[str, str, Any]]:
@@ -279,7 +277,7 @@ def _thresholds(alert: Alert) -> list[tuple[str, str, Any]]:
     return [(name, labels.get(name, ""), value) for name, value in params.items()]
 
 
-def _detail(request: StaffRequest, alert: Alert, *, bound: dict[str, forms.Form] | None = None,
+def _detail(request: StaffRequest, alert: Alert, *, bound: dict[str, f.ActionForm] | None = None,
             refused: ActionRefused | None = None, status: int = 200) -> HttpResponse:
     user = request.user
     hit = alert.hit
@@ -329,9 +327,8 @@ def alert_act(request: StaffRequest, alert_id: int, action: str) -> HttpResponse
     form = _action_form(action, alert, request.POST, request.FILES)
     if not form.is_valid():
         return _detail(request, alert, bound={action: form}, status=400)
-    kwargs = form.action_kwargs() if hasattr(form, "action_kwargs") else {}
     try:
-        ACTIONS[action].do(alert=alert, user=request.user, **kwargs)
+        ACTIONS[action].do(alert=alert, user=request.user, **form.action_kwargs())
     except ActionRefused as refused:
         alert = get_alert_for_user(request.user, alert_id)
         return _detail(request, alert, bound={action: form}, refused=refused, status=403)
@@ -367,15 +364,6 @@ def tasks(request: StaffRequest) -> HttpResponse:
     return render(request, "console/alerts/tasks.html", {"page": page, "tasks": tasks_})
 
 
-def _mark_read(user: Any, notification_ids: list[int] | None = None) -> int:
-    """Mark one's own notifications read (a conditional update: marking twice changes nothing).
-    TODO: belongs in mingjing.alerts.actions as do_mark_notifications_read."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    if notification_ids is not None:
-        unread = unread.filter(pk__in=notification_ids)
-    return unread.update(read_at=timezone.now())
-
-
 @require_GET
 @staff_required
 def inbox(request: StaffRequest) -> HttpResponse:
@@ -389,7 +377,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
 @staff_required
 def notification_read(request: StaffRequest, notification_id: int) -> HttpResponse:
     notification = get_notification_for_user(request.user, notification_id)
-    _mark_read(request.user, [notification.pk])
+    actions.do_mark_notifications_read(user=request.user, ids=[notification.pk])
     if request.headers.get("HX-Request"):
         notification.refresh_from_db()
         return render(request, "console/alerts/_notification.html", {"n": notification})
@@ -399,7 +387,7 @@ def notification_read(request: StaffRequest, notification_id: int) -> HttpRespon
 @require_POST
 @staff_required
 def notifications_read_all(request: StaffRequest) -> HttpResponse:
-    count = _mark_read(request.user)
+    count = actions.do_mark_notifications_read(user=request.user)
     messages.success(request, _("%(n)s notifications marked as read.") % {"n": count})
     return redirect("console:inbox")
 

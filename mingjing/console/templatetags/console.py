@@ -97,6 +97,10 @@ SECTIONS = {
     "models": {"models", "model_setting"},
     "runs": {"runs", "run", "run_progress"},
     "hits": {"hits", "hit"},
+    "alerts": {"alerts", "alerts_export", "alert", "alert_act", "alert_attachment", "deadlines"},
+    "tasks": {"tasks"},
+    "cockpit": {"cockpit"},
+    "inbox": {"inbox", "inbox_read_all", "notification_read"},
 }
 
 
