@@ -188,7 +188,9 @@ def store_result(run: Run, result: ModelResult) -> RunModel:
                 "last_period": h.last_period, "period_count": len(h.periods), "amount": h.amount,
                 "observed": h.observed, "explanation": h.explanation, "values": h.values,
                 "evidence": [
-                    {"dataset": e.dataset, "batch": e.batch, "row": e.row, "values": e.values} for e in h.evidence
+                    {"dataset": e.dataset, "batch": e.batch, "row": e.row, "columns": list(e.values),
+                     "values": e.values}
+                    for e in h.evidence
                 ],
                 "last_run": run, "seen_in_latest": True,
             }

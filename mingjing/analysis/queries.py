@@ -368,7 +368,8 @@ def evidence_groups(hit: Hit) -> list[EvidenceGroup]:
         if group is None:
             dataset = DATASETS.get(name)
             group = groups[name] = EvidenceGroup(name, dataset.title if dataset else name, [])
-        for column in item.get("values") or {}:
+        # `columns` keeps the rule's column order, which PostgreSQL's jsonb does not keep in `values`.
+        for column in item.get("columns") or item.get("values") or {}:
             if column not in group.columns:
                 group.columns.append(column)
         group.rows.append(
