@@ -435,7 +435,8 @@ def report(ctx: dict[str, Any]) -> str:
         "profile: one more pass of each model on DuckDB, after the runs above, timing its phases: total "
         "(compile, views, count of examined records, query, aggregation, evidence), the rule's query, "
         "its rows grouped to hits in Python, the evidence queries"
-        + (f"; all 15 models {profile_total:.1f} s in that pass." if profile else "."),
+        + (f"; all 15 models {profile_total:.1f} s in that pass." if profile else ".")
+        + " pandas s: that model's own work, after the one shared load of all datasets.",
         f"Floor per dataset (s): {', '.join(f'{k} {v:.2f}' for k, v in sorted(floors[0]['per_dataset'].items()))}.",
         "",
     ]
