@@ -1,6 +1,6 @@
 """Alert list and cockpit response times with 100,000 alerts, on SQLite and (if given) PostgreSQL.
 
-    python bench/alerts_bench.py [--alerts 100000] [--repeat 20] [--markdown bench/RESULTS-alerts.md]
+    python bench/alerts_bench.py [--alerts 100000] [--repeat 20] [--markdown OUT.md]  (results are collected in bench/RESULTS.md)
     DATABASE_URL=postgres://... python bench/alerts_bench.py   # SQLite, then PostgreSQL too
 
 Steps: 1. in a dedicated MINGJING_HOME under bench/out/ (one per backend), migrate and bulk-create
