@@ -120,7 +120,8 @@ class Command(BaseCommand):
         )
         worker = subprocess.Popen([sys.executable, "-m", "mingjing.cli", "worker"], env=os.environ.copy())
         try:
-            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+            # --insecure: serve static files (CSS, htmx, ECharts) although DEBUG is off.
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False, insecure_serving=True)
         finally:
             worker.terminate()
             worker.wait(timeout=10)
