@@ -37,9 +37,7 @@ def run_models(
             if on_result:
                 on_result(result)
     finally:
-        shutdown = getattr(backend, "shutdown", None)
-        if shutdown:
-            shutdown()
+        backend.shutdown()
     return results
 
 
@@ -173,7 +171,5 @@ def check_rules(rules: list[Rule], engine: str = "duckdb", settings: EngineSetti
                 passed, _, message = run_inline_test(backend, rule, i)
                 outcomes.append((rule, test.name, passed, message))
     finally:
-        shutdown = getattr(backend, "shutdown", None)
-        if shutdown:
-            shutdown()
+        backend.shutdown()
     return outcomes

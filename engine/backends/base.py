@@ -65,6 +65,9 @@ class Backend:
     def close(self) -> None:
         raise NotImplementedError
 
+    def shutdown(self) -> None:
+        """Release what outlives one rule (Spark's session); nothing for an in-process engine."""
+
     # -- the template ------------------------------------------------------------------------------
 
     @final

@@ -81,12 +81,20 @@ def do_set_deadline_policy(*, user: User, level: str, sign_days: int | None, res
 # -- from hits to alerts --------------------------------------------------------------------------
 
 
-def _route(hit: Hit) -> tuple[Organisation | None, Organisation | None]:
-    department = Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT, department=hit.department).first()
-    township = Organisation.objects.filter(
-        kind=Organisation.Kind.TOWNSHIP_COMMISSION, region_code=hit.township_code
-    ).first()
-    return department, township
+class _Router:
+    """Routing targets, read once per sync rather than twice per new alert."""
+
+    def __init__(self) -> None:
+        self.departments: dict[str, Organisation] = {}
+        self.townships: dict[str, Organisation] = {}
+        # One organisation per department name and per township code (a unique constraint).
+        for org in Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT):
+            self.departments[org.department] = org
+        for org in Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP_COMMISSION):
+            self.townships[org.region_code] = org
+
+    def route(self, hit: Hit) -> tuple[Organisation | None, Organisation | None]:
+        return self.departments.get(hit.department), self.townships.get(hit.township_code)
 
 
 def sync_alerts(run: Run) -> dict[str, int]:
@@ -102,13 +110,14 @@ def sync_alerts(run: Run) -> dict[str, int]:
     found = Hit.objects.filter(last_run=run, seen_in_latest=True).select_related("alert")
     conflict_map = conflicts.conflict_villages([h.id_number for h in found if h.id_number])
     pending_notifications: list[Alert] = []
+    router = _Router()
     with transaction.atomic():
         for hit in found.iterator(chunk_size=1000):
             alert = getattr(hit, "alert", None)
             codes = conflict_map.get(hit.id_number, [])
             villages = f",{','.join(codes)}," if codes else ""
             if alert is None:
-                department, township = _route(hit)
+                department, township = router.route(hit)
                 alert = Alert(
                     hit=hit, level=hit.level, original_level=hit.level, model=hit.model,
                     region_code=hit.region_code, township_code=hit.township_code,
@@ -181,18 +190,18 @@ def do_submit_result(
     rectified: bool = False,
     files: list[UploadedFile] | None = None,
 ) -> Alert:
-    _require(user, Alert.objects.get(pk=alert.pk), "submit_result")  # refuse outsiders before judging input
-    if result not in (Alert.Result.CONFIRMED, Alert.Result.PARTLY, Alert.Result.NOT_CONFIRMED):
-        raise ActionRefused(f"无效的核查结果“{result}”", f"invalid result '{result}'")
-    if not account.strip():
-        raise ActionRefused("请填写核查情况说明", "a written account of the verification is required")
-    if money_to_recover < 0 or money_recovered < 0 or money_recovered > money_to_recover:
-        raise ActionRefused(
-            "追回金额不能为负，也不能超过应追回金额", "amounts cannot be negative, and recovered cannot exceed to recover"
-        )
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
-        _require(user, alert, "submit_result")
+        _require(user, alert, "submit_result")  # refuse outsiders before judging their input
+        if result not in (Alert.Result.CONFIRMED, Alert.Result.PARTLY, Alert.Result.NOT_CONFIRMED):
+            raise ActionRefused(f"无效的核查结果“{result}”", f"invalid result '{result}'")
+        if not account.strip():
+            raise ActionRefused("请填写核查情况说明", "a written account of the verification is required")
+        if money_to_recover < 0 or money_recovered < 0 or money_recovered > money_to_recover:
+            raise ActionRefused(
+                "追回金额不能为负，也不能超过应追回金额",
+                "amounts cannot be negative, and recovered cannot exceed to recover",
+            )
         org = organisation_of(user)
         alert.status = Alert.Status.UNDER_REVIEW
         alert.review_kind = Alert.Review.RESULT
@@ -217,12 +226,11 @@ def do_submit_result(
 
 
 def do_request_dismissal(*, alert: Alert, user: User, reason: str) -> Alert:
-    _require(user, Alert.objects.get(pk=alert.pk), "request_dismissal")
-    if not reason.strip():
-        raise ActionRefused("申请消除须说明理由", "a dismissal request needs a reason")
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         _require(user, alert, "request_dismissal")
+        if not reason.strip():
+            raise ActionRefused("申请消除须说明理由", "a dismissal request needs a reason")
         org = organisation_of(user)
         alert.status = Alert.Status.UNDER_REVIEW
         alert.review_kind = Alert.Review.DISMISSAL
@@ -239,12 +247,11 @@ def do_request_dismissal(*, alert: Alert, user: User, reason: str) -> Alert:
 
 def do_review_alert(*, alert: Alert, user: User, approve: bool, note: str = "") -> Alert:
     """Approve (close, or wait for rectification) or return with a reason."""
-    _require(user, Alert.objects.get(pk=alert.pk), "review")
-    if not approve and not note.strip():
-        raise ActionRefused("退回须说明理由", "returning an alert needs a reason")
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         _require(user, alert, "review")
+        if not approve and not note.strip():
+            raise ActionRefused("退回须说明理由", "returning an alert needs a reason")
         if not approve:
             alert.status = Alert.Status.VERIFYING
             alert.review_kind = ""
