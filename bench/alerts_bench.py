@@ -87,7 +87,8 @@ def make_data(n: int, seed: int = 11) -> dict[str, Any]:
         for name, org in (("county", county), ("township", townships[TOWNSHIPS[0]]),
                           ("department", departments["民政局"])):
             users[name] = User.objects.create_user(f"bench-{name}", password="bench-password", is_staff=True)
-            Membership.objects.create(user=users[name], organisation=org, is_county_admin=name == "county")
+            Membership.objects.create(user=users[name], organisation=org, role={
+                "county": "county_admin", "township": "township_officer", "department": "department_officer"}[name])
         run = Run.objects.create(status=Run.Status.DONE, models_total=len(MODELS))
 
     now = timezone.now()

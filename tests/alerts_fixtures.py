@@ -1,9 +1,9 @@
 """Organisations, personas with memberships, and hits made into alerts, for the alert-loop tests.
 
 The county 110101 has township 110101001000 with villages 110101001201 and 110101001202, and a
-second township 110101002000. Personas: alice (county commission, county administrator), tom
+second township 110101002000. Personas: alice (county commission administrator), tom
 (township commission of 001), olga (township commission of 002), dora (民政局), fred (财政局),
-victor (village 110101001201).
+victor (supervision committee chair of village 110101001201).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 
 from engine.types import Hit as EngineHit
 from engine.types import ModelResult
-from mingjing.accounts.models import Membership, Organisation
+from mingjing.accounts.models import Membership, Organisation, Role
 from mingjing.analysis.actions import store_result
 from mingjing.analysis.models import Run
 from mingjing.lib.ids import check_char
@@ -61,9 +61,9 @@ def make_cast(alice: User) -> Cast:
     finance = org("department", "县财政局", department="财政局")
     village = org("village", "东风村", VILLAGE)
 
-    def member(user: User, organisation: Organisation, admin: bool = False) -> User:
+    def member(user: User, organisation: Organisation, role: str) -> User:
         membership, _ = Membership.objects.update_or_create(
-            user=user, defaults={"organisation": organisation, "is_county_admin": admin}
+            user=user, defaults={"organisation": organisation, "role": role}
         )
         user.membership = membership  # replace what the instance may have cached
         return user
@@ -72,12 +72,12 @@ def make_cast(alice: User) -> Cast:
         return User.objects.create_user(name, password=f"{name}-password", is_staff=True, email=f"{name}@example.org")
 
     return Cast(
-        alice=member(alice, county, admin=True),
-        tom=member(staff("tom"), township),
-        olga=member(staff("olga"), other_township),
-        dora=member(staff("dora"), civil_affairs),
-        fred=member(staff("fred"), finance),
-        victor=member(staff("victor"), village),
+        alice=member(alice, county, Role.COUNTY_ADMIN),
+        tom=member(staff("tom"), township, Role.TOWNSHIP_OFFICER),
+        olga=member(staff("olga"), other_township, Role.TOWNSHIP_OFFICER),
+        dora=member(staff("dora"), civil_affairs, Role.DEPARTMENT_OFFICER),
+        fred=member(staff("fred"), finance, Role.DEPARTMENT_OFFICER),
+        victor=member(staff("victor"), village, Role.VILLAGE_SUPERVISOR),
         county=county, township=township, other_township=other_township,
         civil_affairs=civil_affairs, finance=finance, village=village,
     )

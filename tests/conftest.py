@@ -1,7 +1,7 @@
 """Shared fixtures: an isolated MINGJING_HOME per test, and the personas.
 
 Personas (healthchecks style): alice is a county commission analyst (staff, a member of the county
-commission), bob a staff account with no organisation yet, charlie has no account. The alert tests
+commission), bob a department officer of the civil affairs bureau, charlie has no account. The alert tests
 add a whole cast of organisations and people (`tests/alerts_fixtures.py`).
 """
 
@@ -39,10 +39,18 @@ def alice(db: None) -> User:
     county, _ = Organisation.objects.get_or_create(
         kind="county_commission", region_code="110101000000", department="", defaults={"name": "县纪委监委"}
     )
-    Membership.objects.create(user=user, organisation=county)
+    Membership.objects.create(user=user, organisation=county, role="county_analyst")
     return user
 
 
 @pytest.fixture
 def bob(db: None) -> User:
-    return User.objects.create_user("bob", password="bob-password", is_staff=True, first_name="民政局经办人")
+    """A department officer of the civil affairs bureau: delivers data, handles what is routed to it."""
+    from mingjing.accounts.models import Membership, Organisation
+
+    user = User.objects.create_user("bob", password="bob-password", is_staff=True, first_name="民政局经办人")
+    bureau, _ = Organisation.objects.get_or_create(
+        kind="department", region_code="", department="民政局", defaults={"name": "县民政局"}
+    )
+    Membership.objects.create(user=user, organisation=bureau, role="department_officer")
+    return user

@@ -21,9 +21,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from engine.explain import mask_id
+from mingjing.accounts.policy import alert_actions as allowed_actions
 from mingjing.alerts import actions
 from mingjing.alerts.models import Alert, AlertEvent, DeadlinePolicy, Notification
-from mingjing.alerts.queries import allowed_actions
 from mingjing.audit.actions import verify
 from mingjing.audit.models import AuditEntry
 from mingjing.datahub.actions import do_import_file

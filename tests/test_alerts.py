@@ -14,10 +14,10 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import call_command
 
+from mingjing.accounts.policy import alerts_for as alerts_for_user
 from mingjing.alerts import actions
 from mingjing.alerts.actions import ActionRefused
 from mingjing.alerts.models import Alert, Notification, Talk
-from mingjing.alerts.queries import alerts_for_user
 from mingjing.audit.actions import verify
 from mingjing.audit.models import AuditEntry
 from mingjing.datahub.actions import do_import_file

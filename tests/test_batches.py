@@ -10,6 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from mingjing.accounts.policy import Refused
+from mingjing.audit.models import AuditEntry
 from mingjing.datahub import actions
 from mingjing.datahub.models import Batch
 from mingjing.datahub.reader import FileProblem
@@ -122,10 +124,20 @@ def test_a_retracted_batch_leaves_the_snapshot(tmp_path: Path) -> None:
     assert batch.retracted_at is not None
 
 
-def test_retracting_through_the_action_records_who_did_it(tmp_path: Path, bob: object) -> None:
+def test_retracting_through_the_action_records_who_did_it(tmp_path: Path, alice: object) -> None:
     report = import_json("payments", roll(tmp_path, "july.csv", 1))
-    batch = actions.do_retract_batch(batch=Batch.objects.get(pk=report["batch_id"]), user=bob)  # type: ignore[arg-type]
-    assert batch.retracted_by == bob
+    batch = actions.do_retract_batch(batch=Batch.objects.get(pk=report["batch_id"]), user=alice)  # type: ignore[arg-type]
+    assert batch.retracted_by == alice
+    entry = AuditEntry.objects.get(action="batch.retracted")
+    assert entry.actor == alice and entry.detail["before"] == {"status": "active"}
+    assert entry.detail["after"] == {"status": "retracted"}
+
+
+def test_a_department_may_not_retract_a_batch_the_county_imported(tmp_path: Path, bob: object) -> None:
+    report = import_json("payments", roll(tmp_path, "july.csv", 1))
+    with pytest.raises(Refused):
+        actions.do_retract_batch(batch=Batch.objects.get(pk=report["batch_id"]), user=bob)  # type: ignore[arg-type]
+    assert active_batches("payments") == [report["batch_id"]]
     assert active_batches("payments") == []
 
 

@@ -290,16 +290,15 @@ def test_rejects_are_404_when_nothing_was_rejected(
 # Retract ------------------------------------------------------------------------------------
 
 
-def test_bob_retracts_an_active_batch(
+def test_bob_retracts_an_active_batch_his_department_delivered(
     client: Client,
-    alice: User,
     bob: User,
     immediate: None,
     django_capture_on_commit_callbacks: OnCommit,
 ) -> None:
-    client.force_login(alice)
-    batch = upload_and_import(client, REGIONS_CSV, django_capture_on_commit_callbacks)
     client.force_login(bob)
+    batch = upload_and_import(client, REGIONS_CSV, django_capture_on_commit_callbacks)
+    assert batch.organisation is not None and batch.organisation.department == "民政局"
     url = reverse("console:batch_retract", args=[batch.pk])
     assert url in client.get(reverse("console:batch", args=[batch.pk])).content.decode()
     assert client.get(url).status_code == 405  # never on a GET
@@ -312,6 +311,24 @@ def test_bob_retracts_an_active_batch(
     html = response.content.decode()
     assert "已撤回" in html
     assert url not in html  # no second retract button
+
+
+def test_a_department_cannot_retract_or_read_the_rejects_of_the_countys_batch(
+    client: Client,
+    alice: User,
+    bob: User,
+    immediate: None,
+    django_capture_on_commit_callbacks: OnCommit,
+) -> None:
+    client.force_login(alice)
+    batch = upload_and_import(client, REGIONS_CSV, django_capture_on_commit_callbacks)
+    client.force_login(bob)
+    page = client.get(reverse("console:batch", args=[batch.pk])).content.decode()
+    assert reverse("console:batch_retract", args=[batch.pk]) not in page
+    assert client.post(reverse("console:batch_retract", args=[batch.pk])).status_code == 403
+    assert client.get(reverse("console:batch_original", args=[batch.pk])).status_code == 403
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.ACTIVE
 
 
 def test_retracting_a_batch_that_is_not_active_says_why(as_alice: Client, alice: User) -> None:

@@ -12,7 +12,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "organisation", "is_county_admin")
-    list_filter = ("organisation__kind", "is_county_admin")
+    list_display = ("user", "organisation", "role")
+    list_filter = ("organisation__kind", "role")
     search_fields = ("user__username", "organisation__name")
     autocomplete_fields = ("organisation",)

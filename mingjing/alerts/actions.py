@@ -1,6 +1,6 @@
 """Every write of the alert loop. Views, the API, the sweep and the detection run call these.
 
-Each action checks that the user may take it (`queries.allowed_actions`), changes the alert in one
+Each action checks that the user may take it (`policy.alert_actions`), changes the alert in one
 transaction, appends an `AlertEvent` and an audit entry, and sends notifications on commit.
 """
 
@@ -16,27 +16,25 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from mingjing.accounts import policy
 from mingjing.accounts.models import Organisation
 from mingjing.alerts import conflicts, notify
 from mingjing.alerts.models import Alert, AlertEvent, Attachment, DeadlinePolicy, Notification, Talk
-from mingjing.alerts.queries import allowed_actions, organisation_of
+from mingjing.alerts.queries import overdue_q
 from mingjing.analysis.models import Hit, Run
 from mingjing.audit.actions import record
-from mingjing.lib import workdays
+from mingjing.lib import regions, workdays
 
 DEFAULT_DEADLINES = {"high": (1, 10), "medium": (3, 15), "low": (None, None)}  # working days (workflow.md)
 TALK_THRESHOLDS = {"medium": 4, "high": 2}  # alerts of a village in one year
 
 
-class ActionRefused(PermissionError):
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}")
-        self.zh = zh
-        self.en = en
+class ActionRefused(policy.Refused):
+    """A refused alert action: not allowed now, or its input judged invalid (after the check)."""
 
 
 def _require(user: User, alert: Alert, action: str) -> None:
-    if action not in allowed_actions(user, alert):
+    if action not in policy.alert_actions(user, alert):
         raise ActionRefused(
             f"您不能对此预警执行“{action}”(当前状态：{alert.get_status_display()})",
             f"you may not '{action}' this alert (status: {alert.status})",
@@ -65,17 +63,16 @@ def _set_deadlines(alert: Alert, start: dt.datetime) -> None:
 
 
 def do_set_deadline_policy(*, user: User, level: str, sign_days: int | None, result_days: int | None) -> DeadlinePolicy:
-    membership = getattr(user, "membership", None)
-    if not (user.is_superuser or (membership and membership.is_county_admin)):
+    if not policy.can(user, "deadlines.configure"):
         raise ActionRefused("只有县级管理员可以修改办理时限", "only county administrators may change deadlines")
     with transaction.atomic():
         before = deadlines_for(level)
-        policy, _ = DeadlinePolicy.objects.update_or_create(
+        deadlines, _ = DeadlinePolicy.objects.update_or_create(
             level=level, defaults={"sign_days": sign_days, "result_days": result_days}
         )
-        record("settings.deadlines", actor=user, obj=policy,
+        record("settings.deadlines", actor=user, obj=deadlines,
                detail={"level": level, "before": list(before), "after": [sign_days, result_days]})
-    return policy
+    return deadlines
 
 
 # -- from hits to alerts --------------------------------------------------------------------------
@@ -202,7 +199,6 @@ def do_submit_result(
                 "追回金额不能为负，也不能超过应追回金额",
                 "amounts cannot be negative, and recovered cannot exceed to recover",
             )
-        org = organisation_of(user)
         alert.status = Alert.Status.UNDER_REVIEW
         alert.review_kind = Alert.Review.RESULT
         alert.result = result
@@ -211,7 +207,7 @@ def do_submit_result(
         alert.money_recovered = money_recovered
         alert.rectified = rectified
         alert.result_by = user
-        alert.result_by_kind = org.kind if org else "county_commission"
+        alert.result_by_kind = policy.submitter_kind(user)
         alert.result_at = timezone.now()
         alert.save(update_fields=[
             "status", "review_kind", "result", "result_account", "money_to_recover", "money_recovered",
@@ -231,12 +227,11 @@ def do_request_dismissal(*, alert: Alert, user: User, reason: str) -> Alert:
         _require(user, alert, "request_dismissal")
         if not reason.strip():
             raise ActionRefused("申请消除须说明理由", "a dismissal request needs a reason")
-        org = organisation_of(user)
         alert.status = Alert.Status.UNDER_REVIEW
         alert.review_kind = Alert.Review.DISMISSAL
         alert.dismissal_reason = reason
         alert.result_by = user
-        alert.result_by_kind = org.kind if org else "county_commission"
+        alert.result_by_kind = policy.submitter_kind(user)
         alert.result_at = timezone.now()
         alert.save(update_fields=["status", "review_kind", "dismissal_reason", "result_by", "result_by_kind",
                                   "result_at", "updated_at"])
@@ -331,9 +326,7 @@ def do_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     supervision (督办); 3. villages with ≥ 4 medium or ≥ 2 high alerts this year → a talk (约谈).
     """
     now = now or timezone.now()
-    overdue = Q(status=Alert.Status.NEW, sign_due__lt=now) | Q(
-        status__in=[Alert.Status.NEW, Alert.Status.VERIFYING], result_due__lt=now
-    )
+    overdue = overdue_q(now)
     counts = {"raised": 0, "supervised": 0, "talks": 0}
     for alert in Alert.objects.filter(overdue, level="medium").select_related("hit"):
         with transaction.atomic():
@@ -369,7 +362,7 @@ def _create_talks(now: dt.datetime) -> int:
         if row["high"] < TALK_THRESHOLDS["high"] and row["medium"] < TALK_THRESHOLDS["medium"]:
             continue
         township = Organisation.objects.filter(
-            kind=Organisation.Kind.TOWNSHIP_COMMISSION, region_code=row["region_code"][:9] + "000"
+            kind=Organisation.Kind.TOWNSHIP_COMMISSION, region_code=regions.township_of(row["region_code"])
         ).first()
         talk, made = Talk.objects.get_or_create(
             village_code=row["region_code"], year=year,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -81,6 +83,25 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"alert #{self.pk} {self.model}"
+
+    # Deadlines. `queries.overdue_q` and `queries.next_due` are the same rules in SQL.
+
+    def due_now(self) -> dt.datetime | None:
+        """The deadline the handler works to now: signing for a new alert (or its result deadline
+        when it has none for signing), the result for one being verified; none after that."""
+        if self.status == self.Status.NEW:
+            return self.sign_due or self.result_due
+        return self.result_due if self.status == self.Status.VERIFYING else None
+
+    def sign_overdue(self, now: dt.datetime) -> bool:
+        return bool(self.status == self.Status.NEW and self.sign_due and self.sign_due < now)
+
+    def result_overdue(self, now: dt.datetime) -> bool:
+        return bool(self.status in (self.Status.NEW, self.Status.VERIFYING) and self.result_due
+                    and self.result_due < now)
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        return self.sign_overdue(now) or self.result_overdue(now)
 
     @property
     def colour(self) -> str:

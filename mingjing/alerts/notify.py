@@ -2,7 +2,8 @@
 
 Everything is sent after the transaction commits, and a failing channel is logged, never raised:
 a mail server being down must not undo a verification result. Messages carry no full ID or
-account numbers (the explanations mask them), since webhooks post into group chats.
+account numbers (the explanations mask them); what goes into group chats (webhooks) is the
+presenter's message form of the subject, which masks names too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from mingjing.accounts.models import Organisation
+from mingjing.accounts.presenter import present_subject
 from mingjing.alerts.models import Alert, Notification, Talk
 
 logger = logging.getLogger("mingjing.alerts")
@@ -57,10 +59,18 @@ def _post(url: str, body: dict[str, object]) -> None:
         logger.exception("webhook %s failed", url)
 
 
+def _for_group(text: str, alert: Alert | None) -> str:
+    """The text as a group chat may read it: the subject's name masked by the presenter."""
+    if alert is None or not alert.hit.name:
+        return text
+    return text.replace(alert.hit.name, present_subject(alert, None, "message").name)
+
+
 def send(users: Iterable[User], kind: str, title: str, text: str, alert: Alert | None = None) -> None:
     """Inbox rows, e-mails and webhook posts, all after commit."""
     recipients = list({u.pk: u for u in users}.values())
     url = alert_url(alert) if alert is not None else ""
+    group_text = _for_group(text, alert)
 
     def deliver() -> None:
         Notification.objects.bulk_create(
@@ -73,7 +83,7 @@ def send(users: Iterable[User], kind: str, title: str, text: str, alert: Alert |
             except Exception:
                 logger.exception("mail for %s failed", kind)
         for hook in settings.WEBHOOK_URLS:
-            _post(hook, webhook_body(title, text, url))
+            _post(hook, webhook_body(title, group_text, url))
 
     transaction.on_commit(deliver)
 

@@ -1,12 +1,10 @@
-"""Reads of the alert loop, and the one place that decides who sees and does what."""
+"""Reads of the alert loop: lists, tasks, the cockpit. Who sees what is `accounts.policy`'s."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -29,70 +27,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from mingjing.accounts.models import Organisation
+from mingjing.accounts import policy
 from mingjing.alerts.models import Alert
-
-
-def organisation_of(user: User | AnonymousUser) -> Organisation | None:
-    membership = getattr(user, "membership", None) if user.is_authenticated else None
-    return membership.organisation if membership else None
-
-
-def is_county(user: User | AnonymousUser) -> bool:
-    """County commission staff (and superusers, who administer the instance) see everything."""
-    if not user.is_authenticated:
-        return False
-    org = organisation_of(user)
-    return bool(user.is_superuser or (org and org.kind == Organisation.Kind.COUNTY_COMMISSION))
-
-
-def alerts_for_user(user: User | AnonymousUser) -> QuerySet[Alert]:
-    """Jurisdiction (workflow.md): county all; township its township; department what is routed
-    to it; village its own village, never an alert about one of its cadres or their relatives."""
-    alerts = Alert.objects.all()
-    if not user.is_authenticated:
-        return alerts.none()
-    if is_county(user):
-        return alerts
-    org = organisation_of(user)
-    if org is None:
-        return alerts.none()
-    if org.kind == Organisation.Kind.TOWNSHIP_COMMISSION:
-        return alerts.filter(Q(township_code=org.region_code) | Q(township=org))
-    if org.kind == Organisation.Kind.DEPARTMENT:
-        return alerts.filter(department=org)
-    if org.kind == Organisation.Kind.VILLAGE:
-        return alerts.filter(region_code=org.region_code).exclude(conflict_villages__contains=f",{org.region_code},")
-    return alerts.none()
-
-
-def allowed_actions(user: User | AnonymousUser, alert: Alert) -> set[str]:
-    """What this user may do to this alert now (the buttons shown, and the check in actions)."""
-    if not user.is_authenticated:
-        return set()
-    org = organisation_of(user)
-    county = is_county(user)
-    handler = org is not None and org.pk in (alert.department_id, alert.township_id)
-    actions: set[str] = set()
-    if county:
-        actions.add("reassign")
-    if alert.status == Alert.Status.NEW and (handler or county):
-        actions.add("sign")
-    if alert.status == Alert.Status.VERIFYING and (handler or county):
-        actions |= {"submit_result", "request_dismissal"}
-    if alert.status == Alert.Status.RECTIFYING and (handler or county):
-        actions.add("rectify")
-    # Reviewed by the level above, never by the submitter: a department's result by the township
-    # commission (or the county), a township's result by the county.
-    township_above = (
-        alert.result_by_kind == Organisation.Kind.DEPARTMENT
-        and org is not None and org.kind == Organisation.Kind.TOWNSHIP_COMMISSION
-        and org.region_code == alert.township_code
-    )
-    if alert.status == Alert.Status.UNDER_REVIEW and alert.result_by_id != user.pk and (county or township_above):
-        actions.add("review")
-    return actions
-
 
 # -- lists, tasks and the cockpit -----------------------------------------------------------------
 # The list, its Excel export and the cockpit all filter with `filter_alerts`, so the cockpit's
@@ -161,14 +97,11 @@ def sort_alerts(alerts: QuerySet[Alert], sort: str) -> QuerySet[Alert]:
     return alerts.order_by(f"{direction}{field}", f"{direction}id")
 
 
-def is_overdue(alert: Alert, now: dt.datetime | None = None) -> bool:
-    """Overdue as the sweep sees it: not signed for by the signing deadline, or no result by the
-    result deadline."""
-    now = now or timezone.now()
-    if alert.status == Alert.Status.NEW and alert.sign_due and alert.sign_due < now:
-        return True
-    return bool(alert.status in (Alert.Status.NEW, Alert.Status.VERIFYING) and alert.result_due
-                and alert.result_due < now)
+def overdue_q(now: dt.datetime) -> Q:
+    """Overdue, as the sweep escalates it and every page shows it: not signed for by the signing
+    deadline, or no result by the result deadline. `Alert.due_now()` is the per-object twin."""
+    return Q(status=Alert.Status.NEW, sign_due__lt=now) | Q(
+        status__in=[Alert.Status.NEW, Alert.Status.VERIFYING], result_due__lt=now)
 
 
 class NoIndex(Func):
@@ -371,79 +304,16 @@ def filter_choices(alerts: QuerySet[Alert], township: str = "", *, cache_key: st
     return menus if menus is not None else compute()
 
 
-def jurisdiction_key(user: User | AnonymousUser) -> str:
-    """Users who see the same alerts share a key: the county, or their organisation."""
-    if is_county(user):
-        return "county"
-    org = organisation_of(user)
-    return f"org-{org.pk}" if org is not None else f"user-{user.pk}"
-
-
-def sees_full_subject(user: User | AnonymousUser) -> bool:
-    """Who sees a subject's full ID and account numbers on the detail page (each view audited):
-    the commissions and departments that verify. Village cadres, who never act on an alert, see
-    them masked."""
-    org = organisation_of(user)
-    return is_county(user) or (org is not None and org.kind != Organisation.Kind.VILLAGE)
-
-
 def tasks_for_user(user: User | AnonymousUser) -> QuerySet[Alert]:
-    """Alerts this user can act on now (the same rules as `allowed_actions`, as one query),
-    overdue first, then by the nearest deadline. Reassigning is not a task: the county may
-    reassign anything. For the county: reviews, and alerts under its supervision (督办)."""
-    if not user.is_authenticated:
-        return Alert.objects.none()
-    org = organisation_of(user)
-    handling = Q(status__in=[Alert.Status.NEW, Alert.Status.VERIFYING, Alert.Status.RECTIFYING])
-    not_mine = ~Q(result_by=user)
-    can = Q(pk__in=[])
-    if org is not None:
-        can |= handling & (Q(department=org) | Q(township=org))
-    if is_county(user):
-        can |= Q(status=Alert.Status.UNDER_REVIEW) & not_mine
-        can |= handling & Q(supervised=True)
-    elif org is not None and org.kind == Organisation.Kind.TOWNSHIP_COMMISSION:
-        can |= Q(status=Alert.Status.UNDER_REVIEW, result_by_kind=Organisation.Kind.DEPARTMENT,
-                 township_code=org.region_code) & not_mine
+    """Alerts this user can act on now (`policy.task_filter`, the one-query twin of
+    `policy.alert_actions`), overdue first, then by the nearest deadline."""
     now = timezone.now()
     return (
-        alerts_for_user(user).filter(can)
+        policy.alerts_for(user).filter(policy.task_filter(user))
         .annotate(due=next_due())
         .annotate(overdue=Case(When(due__lt=now, then=Value(1)), default=Value(0), output_field=IntegerField()))
         .order_by("-overdue", F("due").asc(nulls_last=True), "-created_at", "-id")
     )
-
-
-def can_edit_deadlines(user: User | AnonymousUser) -> bool:
-    """County administrators (and superusers): the same rule as `do_set_deadline_policy`."""
-    if not user.is_authenticated:
-        return False
-    membership = getattr(user, "membership", None)
-    return bool(user.is_superuser or (membership and membership.is_county_admin))
-
-
-def region_names() -> dict[str, str]:
-    """Region code -> name: the organisations' names, overridden by the `regions` dataset."""
-    from mingjing.datahub.queries import snapshot
-
-    names = dict(
-        Organisation.objects.exclude(region_code="").exclude(kind=Organisation.Kind.DEPARTMENT)
-        .values_list("region_code", "name")
-    )
-    names.update(_dataset_region_names(tuple(str(path) for _, path in snapshot()["regions"])))
-    return names
-
-
-@lru_cache(maxsize=4)
-def _dataset_region_names(paths: tuple[str, ...]) -> dict[str, str]:
-    """Cached per set of Parquet files: a batch's file never changes once active."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if not paths:
-        return {}
-    table = pa.concat_tables([pq.read_table(p, columns=["code", "name"]) for p in paths])
-    return {row["code"]: row["name"] for row in table.to_pylist()}
 
 
 @dataclass(frozen=True)
@@ -454,24 +324,13 @@ class ModelInfo:
 
 
 def model_catalogue() -> dict[str, ModelInfo]:
-    """Problem models' titles and parameter labels, for lists and detail pages. Reading and
-    checking the rule files takes seconds, so it is cached until a file in the folder changes."""
-    from django.conf import settings
-
-    directory = Path(settings.RULES_DIR)
-    files = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in directory.glob("*.yaml")))
-    return _catalogue(str(directory), files)
-
-
-@lru_cache(maxsize=2)
-def _catalogue(directory: str, files: tuple[tuple[str, int, int], ...]) -> dict[str, ModelInfo]:
-    import engine
+    """Problem models' titles and parameter labels, for lists and detail pages (from the one
+    cached rule loader; a broken rule file is reported by `mingjing rules check`)."""
     from engine.rules import RuleError
+    from mingjing.analysis.queries import rules
 
     try:
-        rules = engine.load_rules(Path(directory))
+        loaded = rules()
     except RuleError:
-        return {}  # a broken rule file is reported by `mingjing rules check`; pages show codes
-    return {
-        r.code: ModelInfo(r.code, r.title, {name: p.label for name, p in r.parameters.items()}) for r in rules
-    }
+        return {}
+    return {r.code: ModelInfo(r.code, r.title, {name: p.label for name, p in r.parameters.items()}) for r in loaded}

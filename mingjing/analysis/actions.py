@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 import engine
 from engine import EngineSettings, ModelResult, Rule, RuleError
+from mingjing.accounts import policy
 from mingjing.analysis.models import Hit, ModelSetting, Run, RunModel
 from mingjing.audit.actions import record
 from mingjing.datahub import queries as datahub_queries
@@ -28,17 +28,10 @@ class RunProblem(ValueError):
         self.en = en
 
 
-_rules_cache: dict[str, tuple[tuple[tuple[str, float], ...], list[Rule]]] = {}
-
-
 def load_rules() -> list[Rule]:
-    """The configured rules, reloaded only when a rule file changes (validation takes seconds)."""
-    directory = Path(settings.RULES_DIR)
-    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml")))
-    cached = _rules_cache.get(str(directory))
-    if cached is None or cached[0] != stamp:
-        _rules_cache[str(directory)] = (stamp, engine.load_rules(directory))
-    return _rules_cache[str(directory)][1]
+    from mingjing.analysis.queries import rules
+
+    return rules()
 
 
 def parse_param_overrides(items: list[str]) -> dict[str, dict[str, str]]:
@@ -95,18 +88,24 @@ def do_start_run(
     models: list[str] | None = None,
     param_overrides: dict[str, dict[str, Any]] | None = None,
 ) -> Run:
-    """Validate the request and queue a run. Parameters are checked now, so a bad one fails fast."""
+    """Validate the request and queue a run. Parameters are checked now, so a bad one fails fast.
+    Runs belong to the county commission (`user=None`: the command line)."""
+    policy.require_unless_system(user, "run.start")
     if engine_name not in ("duckdb", "spark"):
         raise RunProblem(f"未知的引擎 {engine_name}(可用 duckdb、spark)", f"unknown engine {engine_name} (duckdb or spark)")
     rules = _selected_rules(models or [])
     effective_params(rules, param_overrides or {})
-    return Run.objects.create(
-        engine=engine_name,
-        requested_models=models or [],
-        param_overrides=param_overrides or {},
-        models_total=len(rules),
-        created_by=user if user is not None and user.is_authenticated else None,
-    )
+    with transaction.atomic():
+        run = Run.objects.create(
+            engine=engine_name,
+            requested_models=models or [],
+            param_overrides=param_overrides or {},
+            models_total=len(rules),
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        record("run.started", actor=user, obj=run, detail={
+            "engine": engine_name, "models": models or [], "param_overrides": param_overrides or {}})
+    return run
 
 
 def run_detection(run_id: int) -> Run:
@@ -150,10 +149,6 @@ def run_detection(run_id: int) -> Run:
         return run
     Run.objects.filter(pk=run.pk).update(status=Run.Status.DONE, finished_at=timezone.now())
     run.refresh_from_db()
-    # Every hit enters the alert loop (imported here: alerts build on analysis, not the reverse).
-    from mingjing.alerts.actions import sync_alerts
-
-    sync_alerts(run)
     return run
 
 
@@ -225,6 +220,7 @@ _UPDATED_FIELDS = [
 
 
 def do_update_model_setting(*, code: str, user: User | None, enabled: bool, params: dict[str, Any]) -> ModelSetting:
+    policy.require_unless_system(user, "model.configure")
     rules = {r.code: r for r in load_rules()}
     if code not in rules:
         raise RunProblem(f"未知的模型 {code}", f"unknown model {code}")

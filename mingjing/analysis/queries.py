@@ -1,7 +1,7 @@
 """Reads of the analysis app for the console: the model catalogue, runs, hit lists and details.
 
-Rule files are parsed and compiled once per change of the files (parsing all of them takes
-seconds), and the names of regions and programmes are read from the lake once per snapshot.
+Rule files are parsed and checked once per change of the files (it takes seconds): `rules()` is
+the one loader every page, action and command of the application uses.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,7 @@ from django.db.models import Count, Max, Q, QuerySet
 import engine
 from engine import Rule, RuleError
 from mingjing.analysis.models import LEVEL_CHOICES, Hit, ModelSetting, Run, RunModel
-from mingjing.datahub import queries as datahub_queries
-from mingjing.datahub.contract import DATASETS
+from mingjing.datahub.queries import program_names, region_names
 
 LEVELS = [code for code, _ in LEVEL_CHOICES]  # high, medium, low
 
@@ -46,6 +45,11 @@ def rules() -> list[Rule]:
             _rules_cache["rules"] = engine.load_rules(directory)
             _rules_cache["signature"] = signature
         return list(_rules_cache["rules"])
+
+
+def builtin_model_count() -> int:
+    """How many problem models the configured rule folder holds (never a number written down)."""
+    return len(rules())
 
 
 def rule_titles() -> dict[str, str]:
@@ -193,32 +197,6 @@ def duration(run: Run) -> dt.timedelta | None:
     return None
 
 
-# -- names from the lake ----------------------------------------------------------------------------
-
-_names_cache: dict[tuple[str, tuple[int, ...]], dict[str, str]] = {}
-
-
-def _names(dataset: str, key: str, value: str) -> dict[str, str]:
-    """code -> name from a small dataset's active batches, cached per set of batches."""
-    batches = tuple(b for b, _ in datahub_queries.snapshot()[dataset])
-    cache_key = (dataset, batches)
-    if cache_key not in _names_cache:
-        table = datahub_queries.read_dataset(dataset, [key, value]) if batches else None
-        rows = table.to_pylist() if table is not None else []
-        if len(_names_cache) > 32:  # old snapshots
-            _names_cache.clear()
-        _names_cache[cache_key] = {r[key]: r[value] for r in rows if r[key]}
-    return _names_cache[cache_key]
-
-
-def region_names() -> dict[str, str]:
-    return _names("regions", "code", "name")
-
-
-def program_names() -> dict[str, str]:
-    return _names("programs", "program_code", "program_name")
-
-
 # -- hits -------------------------------------------------------------------------------------------
 
 SORTS = {
@@ -320,65 +298,6 @@ def filter_choices(hits: QuerySet[Hit], township: str = "") -> FilterChoices:
         villages=[(c, f"{regions.get(c, '')} {c}".strip()) for c in villages],
         programmes=[(c, f"{programs.get(c, '')} {c}".strip()) for c in programmes],
     )
-
-
-# Columns derived at import from an ID number (`<prefix>id_valid`, `<prefix>birth_date`, ...).
-_DERIVED_LABELS = {
-    "id_valid": "号码有效",
-    "birth_date": "出生日期",
-    "gender": "性别",
-    "id_region": "号码地区",
-}
-
-
-def column_label(dataset: str, column: str) -> str:
-    """A column as the departments' files head it (the contract's first synonym), else its name."""
-    contract = DATASETS.get(dataset)
-    if contract is not None:
-        try:
-            synonyms = contract.column(column).synonyms
-        except KeyError:
-            synonyms = ()
-        if synonyms:
-            return synonyms[0]
-    for suffix, label in _DERIVED_LABELS.items():
-        if column.endswith(suffix):
-            return label
-    return column
-
-
-@dataclass
-class EvidenceGroup:
-    dataset: str
-    title: str
-    columns: list[str]
-    rows: list[dict[str, Any]] = field(default_factory=list)  # {batch, row, cells}
-
-    @property
-    def headers(self) -> list[tuple[str, str]]:
-        return [(c, column_label(self.dataset, c)) for c in self.columns]
-
-
-def evidence_groups(hit: Hit) -> list[EvidenceGroup]:
-    """The hit's evidence rows by source dataset, each with the union of its columns, in order."""
-    groups: dict[str, EvidenceGroup] = {}
-    for item in hit.evidence or []:
-        name = item.get("dataset", "")
-        group = groups.get(name)
-        if group is None:
-            dataset = DATASETS.get(name)
-            group = groups[name] = EvidenceGroup(name, dataset.title if dataset else name, [])
-        # `columns` keeps the rule's column order, which PostgreSQL's jsonb does not keep in `values`.
-        for column in item.get("columns") or item.get("values") or {}:
-            if column not in group.columns:
-                group.columns.append(column)
-        group.rows.append(
-            {"batch": item.get("batch"), "row": item.get("row"), "values": item.get("values") or {}}
-        )
-    for group in groups.values():
-        for row in group.rows:
-            row["cells"] = [row["values"].get(c) for c in group.columns]
-    return list(groups.values())
 
 
 def hit_names(hit: Hit) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The JSON API for alerts (list, detail, actions), with bearer tokens and an OpenAPI document.
 
-Thin: every read goes through `alerts_for_user` (so the API sees exactly what the console sees)
-and every write through `mingjing.alerts.actions`. Served at /api/v1/, the document at
+Thin: every read goes through `policy.alerts_for` and the list's `filter_alerts` (so the API sees
+exactly what the console sees), subjects through the presenter, and every write through
+`mingjing.alerts.actions`. Served at /api/v1/, the document at
 /api/v1/openapi.json (no bundled docs page: it would load assets from the internet).
 """
 
@@ -18,22 +19,31 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
-from engine.explain import mask_id
+from mingjing.accounts import policy
 from mingjing.accounts.models import Organisation
+from mingjing.accounts.presenter import present_evidence, present_subject
 from mingjing.alerts import actions
 from mingjing.alerts.actions import ActionRefused
 from mingjing.alerts.models import Alert
-from mingjing.alerts.queries import alerts_for_user, allowed_actions
+from mingjing.alerts.queries import AlertFilter, filter_alerts, sort_alerts
 from mingjing.api.actions import digest
 from mingjing.api.models import ApiToken
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        row = ApiToken.objects.select_related("user").filter(key_hash=digest(token), revoked=False).first()
-        if row is None or not row.user.is_active or not row.user.is_staff:
+        """The token's user, or None (401) for an unknown, revoked or expired token and for an
+        account that is inactive or has no role."""
+        now = timezone.now()
+        row = (
+            ApiToken.objects.select_related("user", "user__membership")
+            .filter(key_hash=digest(token), revoked=False)
+            .exclude(expires_at__lte=now)
+            .first()
+        )
+        if row is None or policy.role_of(row.user) is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user
 
@@ -79,11 +89,12 @@ class EvidenceOut(Schema):
     dataset: str
     batch: int
     row: int
-    values: dict[str, Any]
+    values: dict[str, Any]  # masked as the presenter decides for this user
 
 
 class AlertDetail(AlertSummary):
-    id_number: str
+    id_number: str  # in full only where the policy allows it (each such read is recorded)
+    account_no: str
     explanation: str
     observed: str
     periods: list[str]
@@ -119,36 +130,41 @@ class Filters(Schema):
     page_size: int = 50
 
 
-def _summary(alert: Alert) -> dict[str, Any]:
+def _summary(alert: Alert, user: Any) -> dict[str, Any]:
     hit = alert.hit
+    subject = present_subject(alert, user, "list")
     return {
         "id": alert.pk, "model": alert.model, "level": alert.level, "status": alert.status,
-        "colour": alert.colour, "supervised": alert.supervised, "id_number_masked": mask_id(hit.id_number),
-        "name": hit.name, "region_code": alert.region_code, "program_code": alert.program_code,
+        "colour": alert.colour, "supervised": alert.supervised, "id_number_masked": subject.id_number,
+        "name": subject.name, "region_code": alert.region_code, "program_code": alert.program_code,
         "amount": alert.amount, "first_period": hit.first_period, "last_period": hit.last_period,
         "sign_due": alert.sign_due, "result_due": alert.result_due, "created_at": alert.created_at,
     }
 
 
 def _get(request: HttpRequest, alert_id: int) -> Alert:
-    alert = alerts_for_user(request.user).select_related("hit", "department", "township").filter(pk=alert_id).first()
+    alert = policy.alerts_for(request.user).select_related("hit", "department", "township").filter(pk=alert_id).first()
     if alert is None:
         raise Http404
     return alert
 
 
 def _detail(request: HttpRequest, alert: Alert) -> dict[str, Any]:
-    actions.do_view_personal_data(alert=alert, user=request.user)  # type: ignore[arg-type]
+    subject = present_subject(alert, request.user, "page")
+    if subject.full:
+        actions.do_view_personal_data(alert=alert, user=request.user)  # type: ignore[arg-type]
     hit = alert.hit
     return {
-        **_summary(alert),
-        "id_number": hit.id_number, "explanation": hit.explanation, "observed": hit.observed,
+        **_summary(alert, request.user),
+        "id_number": subject.id_number, "account_no": subject.account_no, "name": subject.name,
+        "explanation": subject.explanation, "observed": hit.observed,
         "periods": hit.periods, "department": alert.department.name if alert.department else "",
         "township": alert.township.name if alert.township else "", "result": alert.result,
         "result_account": alert.result_account, "money_to_recover": alert.money_to_recover,
         "money_recovered": alert.money_recovered, "rectified": alert.rectified, "not_seen": alert.not_seen,
-        "allowed_actions": sorted(allowed_actions(request.user, alert)),
-        "evidence": hit.evidence,
+        "allowed_actions": sorted(policy.alert_actions(request.user, alert)),
+        "evidence": [{"dataset": t.dataset, "batch": r["batch"], "row": r["row"], "values": r["values"]}
+                     for t in present_evidence(alert, request.user, subject) for r in t.rows],
         "events": [
             {"at": e.at, "kind": e.kind, "actor": e.actor.get_username() if e.actor else "system", "note": e.note}
             for e in alert.events.select_related("actor")
@@ -158,19 +174,15 @@ def _detail(request: HttpRequest, alert: Alert) -> dict[str, Any]:
 
 @api.get("/alerts", response=AlertPage, summary="List alerts within your jurisdiction")
 def list_alerts(request: HttpRequest, filters: Query[Filters]) -> dict[str, Any]:
-    alerts = alerts_for_user(request.user).select_related("hit")
-    for field, value in (("status", filters.status), ("level", filters.level), ("model", filters.model),
-                         ("township_code", filters.township), ("region_code", filters.village),
-                         ("program_code", filters.program)):
-        if value:
-            alerts = alerts.filter(**{field: value})
-    order = {"amount": "amount", "-amount": "-amount", "created": "created_at", "-created": "-created_at"}
-    alerts = alerts.order_by(order[filters.sort], "-id")
+    chosen = AlertFilter(status=filters.status or "", level=filters.level or "", model=filters.model or "",
+                         township=filters.township or "", village=filters.village or "",
+                         program=filters.program or "", sort=filters.sort)
+    alerts = sort_alerts(filter_alerts(policy.alerts_for(request.user), chosen), chosen.sort).select_related("hit")
     size = max(1, min(filters.page_size, 200))
     page = max(1, filters.page)
     count = alerts.count()
     rows = alerts[(page - 1) * size : page * size]
-    return {"count": count, "page": page, "page_size": size, "results": [_summary(a) for a in rows]}
+    return {"count": count, "page": page, "page_size": size, "results": [_summary(a, request.user) for a in rows]}
 
 
 @api.get("/alerts/{alert_id}", response={200: AlertDetail, 404: ErrorOut}, summary="One alert, with evidence and timeline")

@@ -1,7 +1,9 @@
-"""Who may see what in the console: one helper per kind of object, used by every view.
+"""Fetching objects for a user in the console: one helper per kind of object, used by every view.
 
-For now every active staff member may see every batch, run and hit. When organisations arrive, the
-narrowing happens here and nowhere else.
+Each helper starts from the policy's queryset for the kind (`mingjing.accounts.policy`), so it
+returns the object or raises 404 whether it does not exist or the user may not see it: a page
+never tells an outsider that an object exists. What a user may *do* is asked of the policy too
+(`policy.require`, a 403 with the reason).
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
-from mingjing.alerts.queries import alerts_for_user, is_county
+from mingjing.accounts import policy
+from mingjing.alerts.models import Alert, Attachment, Notification
 from mingjing.analysis.models import Hit, Run
 from mingjing.datahub.models import Batch
 
 View = Callable[..., HttpResponseBase]
+AnyUser = AbstractBaseUser | AnonymousUser
 
 
 class StaffRequest(HttpRequest):
@@ -31,59 +34,60 @@ class StaffRequest(HttpRequest):
     user: User
 
 
-def is_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and getattr(user, "is_staff", False))
-
-
 def staff_required(view: View) -> View:
-    """Anonymous visitors go to the login page; signed-in non-staff get 403."""
+    """Anonymous visitors go to the login page; signed-in accounts without a role get 403."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not is_staff(request.user):
+        if policy.role_of(request.user) is None:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def batches_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Batch]:
-    """The batches `user` may see, newest first."""
-    if not is_staff(user):
-        return Batch.objects.none()
-    return Batch.objects.select_related("created_by", "retracted_by", "superseded_by").order_by(
-        "-id"
-    )
+def permission_required(permission: str) -> Callable[[View], View]:
+    """A staff view for holders of `permission` only (the role check; objects are checked in the
+    view with `policy.require`)."""
+
+    def decorate(view: View) -> View:
+        @staff_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            policy.require(request.user, permission)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
-def get_batch_for_user(user: AbstractBaseUser | AnonymousUser, batch_id: int) -> Batch:
-    """The batch, or 404 when it does not exist or `user` may not see it (no difference shown)."""
-    return get_object_or_404(batches_for_user(user), pk=batch_id)
+def get_batch_for_user(user: AnyUser, batch_id: int) -> Batch:
+    return get_object_or_404(policy.batches_for(user), pk=batch_id)
 
 
-def runs_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Run]:
-    """The detection runs `user` may see, newest first."""
-    if not is_staff(user):
-        return Run.objects.none()
-    return Run.objects.select_related("created_by").order_by("-id")
+def get_run_for_user(user: AnyUser, run_id: int) -> Run:
+    return get_object_or_404(policy.runs_for(user), pk=run_id)
 
 
-def get_run_for_user(user: AbstractBaseUser | AnonymousUser, run_id: int) -> Run:
-    """The run, or 404 when it does not exist or `user` may not see it."""
-    return get_object_or_404(runs_for_user(user), pk=run_id)
+def get_hit_for_user(user: AnyUser, hit_id: int) -> Hit:
+    return get_object_or_404(policy.hits_for(user).select_related("first_run", "last_run"), pk=hit_id)
 
 
-def hits_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Hit]:
-    """The hits `user` may see: the county commission sees every hit; everyone else the hits
-    whose alerts fall in their jurisdiction (`alerts_for_user`, the one jurisdiction rule)."""
-    if not is_staff(user):
-        return Hit.objects.none()
-    if is_county(user):  # type: ignore[arg-type]
-        return Hit.objects.all()
-    return Hit.objects.filter(alert__in=alerts_for_user(user))  # type: ignore[arg-type]
+def get_alert_for_user(user: AnyUser, alert_id: int) -> Alert:
+    """The alert with what its detail page shows, or 404 outside the user's jurisdiction."""
+    alerts = policy.alerts_for(user).select_related("hit", "department", "township", "signed_by", "result_by")
+    return get_object_or_404(alerts, pk=alert_id)
 
 
-def get_hit_for_user(user: AbstractBaseUser | AnonymousUser, hit_id: int) -> Hit:
-    """The hit, or 404 when it does not exist or `user` may not see it (no difference shown)."""
-    return get_object_or_404(hits_for_user(user).select_related("first_run", "last_run"), pk=hit_id)
+def get_attachment_for_user(user: AnyUser, alert_id: int, attachment_id: int) -> Attachment:
+    """An attachment is served only to those who may see its alert."""
+    alert = get_alert_for_user(user, alert_id)
+    return get_object_or_404(Attachment.objects.filter(alert=alert), pk=attachment_id)
+
+
+def get_notification_for_user(user: AnyUser, notification_id: int) -> Notification:
+    """One's own notifications only."""
+    mine = Notification.objects.filter(user_id=user.pk) if user.is_authenticated else Notification.objects.none()
+    return get_object_or_404(mine, pk=notification_id)

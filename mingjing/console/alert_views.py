@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -26,7 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 
-from engine.explain import mask_account, mask_id
+from mingjing.accounts import policy
+from mingjing.accounts.presenter import present_evidence, present_subject
 from mingjing.alerts import actions, queries
 from mingjing.alerts.actions import ActionRefused
 from mingjing.alerts.models import Alert, Notification
@@ -34,13 +34,16 @@ from mingjing.alerts.queries import AlertFilter
 from mingjing.analysis.models import RunModel
 from mingjing.audit.actions import record
 from mingjing.console import alert_forms as f
-from mingjing.console.access import StaffRequest, staff_required
-from mingjing.console.alert_access import (
+from mingjing.console.access import (
+    StaffRequest,
     get_alert_for_user,
     get_attachment_for_user,
     get_notification_for_user,
+    permission_required,
+    staff_required,
 )
-from mingjing.datahub.contract import DATASETS
+from mingjing.datahub.queries import region_names
+from mingjing.lib import regions
 
 ALERTS_PER_PAGE = 50
 TASKS_PER_PAGE = 50
@@ -65,16 +68,15 @@ class Row:
     model_title: str
 
 
-def _rows(alerts: list[Alert], names: dict[str, str]) -> list[Row]:
+def _rows(alerts: list[Alert], names: dict[str, str], user: Any) -> list[Row]:
     now = timezone.now()
     catalogue = queries.model_catalogue()
     rows = []
     for a in alerts:
-        due = a.sign_due if a.status == Alert.Status.NEW and a.sign_due else (
-            a.result_due if a.status in (Alert.Status.NEW, Alert.Status.VERIFYING) else None)
+        subject = present_subject(a, user, "list")
         rows.append(Row(
-            alert=a, masked_id=mask_id(a.hit.id_number), name=a.hit.name, due=due,
-            overdue=queries.is_overdue(a, now), village=names.get(a.region_code, a.region_code),
+            alert=a, masked_id=subject.id_number, name=subject.name, due=a.due_now(),
+            overdue=a.is_overdue(now), village=names.get(a.region_code, a.region_code),
             township=names.get(a.township_code, a.township_code),
             model_title=catalogue[a.model].title if a.model in catalogue else "",
         ))
@@ -93,11 +95,11 @@ def _alerts_by_id(ids: list[int]) -> list[Alert]:
 
 
 def _list_filter(request: StaffRequest) -> tuple[f.AlertFilterForm, AlertFilter, dict[str, str]]:
-    visible = queries.alerts_for_user(request.user)
-    names = queries.region_names()
+    visible = policy.alerts_for(request.user)
+    names = region_names()
     township = request.GET.get("township", "")
     choices = queries.filter_choices(visible, township if re.fullmatch(r"\d{12}", township) else "",
-                                     cache_key=queries.jurisdiction_key(request.user))
+                                     cache_key=policy.jurisdiction_key(request.user))
     form = f.AlertFilterForm(request.GET or None, choices=choices, names=names, models=queries.model_catalogue())
     return form, form.to_filter(), names
 
@@ -116,7 +118,7 @@ def _query_string(params: QueryDict, **changes: str) -> str:
 @staff_required
 def alert_list(request: StaffRequest) -> HttpResponse:
     form, filt, names = _list_filter(request)
-    visible = queries.alerts_for_user(request.user)
+    visible = policy.alerts_for(request.user)
     alerts = queries.filter_alerts(visible, filt)
     # Counts by colour leave the colour filter out, so the other colours stay one tap away.
     summary = queries.summarise(queries.filter_alerts(visible, filt, colour=False), filt.colour)
@@ -127,9 +129,9 @@ def alert_list(request: StaffRequest) -> HttpResponse:
         "form": form, "filter": filt, "summary": summary, "colours": summary["by_colour"],
         "colour_links": {c: _query_string(request.GET, colour=c if c != filt.colour else "", page="")
                          for c in queries.COLOURS},
-        "page": page, "rows": _rows(_alerts_by_id(list(page.object_list)), names),
+        "page": page, "rows": _rows(_alerts_by_id(list(page.object_list)), names, request.user),
         "query": _query_string(request.GET, page=""),
-        "can_edit_deadlines": queries.can_edit_deadlines(request.user),
+        "can_edit_deadlines": policy.has(request.user, "deadlines.configure"),
     }
     template = "console/alerts/_page.html" if request.headers.get("HX-Request") else "console/alerts/list.html"
     return render(request, template, ctx)
@@ -146,13 +148,13 @@ def _cell(value: Any) -> Any:
 
 
 @require_GET
-@staff_required
+@permission_required("alert.export")
 def alert_export(request: StaffRequest) -> HttpResponse:
-    """The current filter as an XLSX file. ID numbers are masked unless the user is county
-    commission staff; every export is recorded with its filter and row count."""
+    """The current filter as an XLSX file, subjects as the presenter shows them for an export
+    (in full to the county only); every export is recorded with its filter and row count."""
     _form, filt, names = _list_filter(request)
-    full_id = queries.is_county(request.user)
-    alerts = queries.sort_alerts(queries.filter_alerts(queries.alerts_for_user(request.user), filt), filt.sort)
+    full_id = False
+    alerts = queries.sort_alerts(queries.filter_alerts(policy.alerts_for(request.user), filt), filt.sort)
     alerts = alerts.select_related("hit", "department", "township").defer(
         "hit__evidence", "hit__values", "hit__key")
     catalogue = queries.model_catalogue()
@@ -167,16 +169,17 @@ def alert_export(request: StaffRequest) -> HttpResponse:
     rows = 0
     for a in alerts.iterator(chunk_size=2000):
         hit = a.hit
-        explanation = hit.explanation
+        subject = present_subject(a, request.user, "export")
+        full_id = full_id or subject.full
         sheet.append([_cell(v) for v in (
             a.pk, a.model, catalogue[a.model].title if a.model in catalogue else "", a.get_level_display(),
             a.get_status_display(), a.colour, _("yes") if a.supervised else "",
-            hit.id_number if full_id else mask_id(hit.id_number), hit.name,
+            subject.id_number, subject.name,
             names.get(a.township_code, a.township_code), names.get(a.region_code, a.region_code), a.program_code,
             a.amount, hit.first_period, hit.last_period, a.sign_due, a.result_due,
             a.department.name if a.department else "", a.township.name if a.township else "",
             a.get_result_display() if a.result else "", a.money_to_recover, a.money_recovered, a.created_at,
-            a.closed_at, _("yes") if a.not_seen else "", explanation,
+            a.closed_at, _("yes") if a.not_seen else "", subject.explanation,
         )])
         rows += 1
     buffer = io.BytesIO()
@@ -233,41 +236,6 @@ def _action_form(action: str, alert: Alert, data: Any = None, files: Any = None)
     return ACTIONS[action].form(data, files, prefix=action, alert=alert)
 
 
-@dataclass
-class EvidenceTable:
-    dataset: str
-    title: str
-    columns: list[str]
-    rows: list[tuple[Any, Any, list[Any]]]  # batch, row number, values in column order
-
-
-def _mask_value(column: str, value: Any) -> Any:
-    if "id_number" in column:
-        return mask_id(value)
-    if "account" in column:
-        return mask_account(value)
-    return value
-
-
-def _evidence(evidence: list[dict[str, Any]], *, full: bool) -> list[EvidenceTable]:
-    """The hit's source rows grouped by dataset, one table each, shown side by side."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for item in evidence:
-        grouped.setdefault(item.get("dataset", ""), []).append(item)
-    tables = []
-    for name, items in grouped.items():
-        columns: list[str] = []
-        for item in items:
-            columns += [c for c in item.get("values") or {} if c not in columns]
-        rows = []
-        for item in items:
-            values = item.get("values") or {}
-            cells = [values.get(c) if full else _mask_value(c, values.get(c)) for c in columns]
-            rows.append((item.get("batch"), item.get("row"), cells))
-        tables.append(EvidenceTable(name, DATASETS[name].title if name in DATASETS else name, columns, rows))
-    return tables
-
-
 def _thresholds(alert: Alert) -> list[tuple[str, str, Any]]:
     """The model's parameters in the run that last found the hit: the thresholds it was held to."""
     result = RunModel.objects.filter(run_id=alert.hit.last_run_id, code=alert.model).first()
@@ -280,29 +248,25 @@ def _thresholds(alert: Alert) -> list[tuple[str, str, Any]]:
 def _detail(request: StaffRequest, alert: Alert, *, bound: dict[str, f.ActionForm] | None = None,
             refused: ActionRefused | None = None, status: int = 200) -> HttpResponse:
     user = request.user
-    hit = alert.hit
-    full = queries.sees_full_subject(user)
-    if full:
+    subject = present_subject(alert, user, "page")
+    if subject.full:
         actions.do_view_personal_data(alert=alert, user=user)
-    allowed = queries.allowed_actions(user, alert)
+    allowed = policy.alert_actions(user, alert)
     action_forms = [
         (name, str(ACTIONS[name].title), (bound or {}).get(name) or _action_form(name, alert))
         for name in ACTION_ORDER if name in allowed
     ]
     now = timezone.now()
-    names = queries.region_names()
+    names = region_names()
     info = queries.model_catalogue().get(alert.model)
     ctx = {
-        "alert": alert, "hit": hit, "full": full,
-        "id_number": hit.id_number if full else mask_id(hit.id_number),
-        "account_no": hit.account_no if full else mask_account(hit.account_no),
+        "alert": alert, "hit": alert.hit, "subject": subject,
         "model_title": info.title if info else "",
         "thresholds": _thresholds(alert),
-        "sign_overdue": bool(alert.status == Alert.Status.NEW and alert.sign_due and alert.sign_due < now),
-        "result_overdue": bool(alert.status in (Alert.Status.NEW, Alert.Status.VERIFYING)
-                               and alert.result_due and alert.result_due < now),
+        "sign_overdue": alert.sign_overdue(now), "result_overdue": alert.result_overdue(now),
         "village": names.get(alert.region_code, ""), "township_name": names.get(alert.township_code, ""),
-        "evidence": _evidence(hit.evidence, full=full),
+        "evidence": present_evidence(alert, user, subject),
+        "may_see_batches": policy.has(user, "batch.view"),
         "attachments": alert.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"),
         "events": [(e, str(EVENT_LABELS.get(e.kind, e.kind))) for e in alert.events.select_related("actor")],
         "action_forms": action_forms, "refused": refused,
@@ -355,10 +319,10 @@ def attachment_download(request: StaffRequest, alert_id: int, attachment_id: int
 def tasks(request: StaffRequest) -> HttpResponse:
     page = Paginator(queries.tasks_for_user(request.user).values_list("id", flat=True),
                      TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = _rows(_alerts_by_id(list(page.object_list)), queries.region_names())
+    rows = _rows(_alerts_by_id(list(page.object_list)), region_names(), request.user)
     tasks_ = [
         (row, [(name, str(ACTIONS[name].title)) for name in ACTION_ORDER
-               if name != "reassign" and name in queries.allowed_actions(request.user, row.alert)])
+               if name != "reassign" and name in policy.alert_actions(request.user, row.alert)])
         for row in rows
     ]
     return render(request, "console/alerts/tasks.html", {"page": page, "tasks": tasks_})
@@ -396,10 +360,8 @@ def notifications_read_all(request: StaffRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@permission_required("deadlines.configure")
 def deadline_settings(request: StaffRequest) -> HttpResponse:
-    if not queries.can_edit_deadlines(request.user):
-        raise PermissionDenied
     current = {level: actions.deadlines_for(level) for level in queries.LEVELS}
     form = f.DeadlinesForm(request.POST or None, current=current)
     if request.method == "POST":
@@ -429,17 +391,17 @@ def _money(value: Decimal | None) -> str:
 def cockpit(request: StaffRequest) -> HttpResponse:
     """County → township → village, each level only within the user's jurisdiction: a scope the
     user does not see is 404, like an alert they do not see."""
-    visible = queries.alerts_for_user(request.user)
+    visible = policy.alerts_for(request.user)
     township = request.GET.get("township", "")
     village = request.GET.get("village", "")
     if village and not township:
-        township = village[:9] + "000"
+        township = regions.township_of(village)
     if township and not queries.in_scope(visible, township, village):
         raise Http404
     scope = AlertFilter(township=township, village=village)
     alerts = queries.filter_alerts(visible, scope)
     stats = queries.cockpit_stats(alerts)
-    names = queries.region_names()
+    names = region_names()
     catalogue = queries.model_catalogue()
     cockpit_url = reverse("console:cockpit")
     if village:
@@ -466,7 +428,7 @@ def cockpit(request: StaffRequest) -> HttpResponse:
         "money": {"amount": _money(stats["amount"]), "to_recover": _money(stats["to_recover"]),
                   "recovered": _money(stats["recovered"])},
         "top_villages": [{"code": code, "name": names.get(code, code), "n": n,
-                          "url": f"{cockpit_url}?township={code[:9]}000&village={code}"}
+                          "url": f"{cockpit_url}?township={regions.township_of(code)}&village={code}"}
                          for code, n in stats["top_villages"]],
     }
     list_query = _query_string(QueryDict(mutable=True), township=township, village=village)

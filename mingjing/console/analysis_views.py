@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mingjing.accounts import policy
+from mingjing.accounts.presenter import present_evidence, present_mapping, present_subject
 from mingjing.analysis import queries, tasks
 from mingjing.analysis.actions import RunProblem, do_start_run, do_update_model_setting
 from mingjing.audit.actions import record
@@ -21,8 +23,7 @@ from mingjing.console.access import (
     StaffRequest,
     get_hit_for_user,
     get_run_for_user,
-    hits_for_user,
-    runs_for_user,
+    permission_required,
     staff_required,
 )
 from mingjing.console.forms import HitFilterForm, ModelSettingForm, StartRunForm
@@ -39,7 +40,7 @@ def _is_htmx(request: StaffRequest) -> bool:
 
 
 @require_GET
-@staff_required
+@permission_required("model.view")
 def models(request: StaffRequest) -> HttpResponse:
     entries = queries.model_catalogue()
     cards = [{"entry": e, "form": ModelSettingForm(e)} for e in entries]
@@ -47,7 +48,7 @@ def models(request: StaffRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required("model.configure")
 def model_setting(request: StaffRequest, code: str) -> HttpResponse:
     """Save one model's switch and parameters. htmx swaps the card; without it, back to the list."""
     entries = queries.model_catalogue(code)
@@ -95,12 +96,13 @@ def _run_form(request: StaffRequest, data: object = None) -> StartRunForm:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@permission_required("run.view")
 def runs(request: StaffRequest) -> HttpResponse:
     """The runs history; POST starts a run in the background and shows its page."""
     problem: RunProblem | None = None
     status = 200
     if request.method == "POST":
+        policy.require(request.user, "run.start")
         form = _run_form(request, request.POST)
         if form.is_valid():
             try:
@@ -120,11 +122,11 @@ def runs(request: StaffRequest) -> HttpResponse:
         status = 400
     else:
         form = _run_form(request)
-    page = Paginator(runs_for_user(request.user), RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(policy.runs_for(request.user), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "console/runs.html",
-        {"form": form, "problem": problem, "page": page},
+        {"form": form if policy.has(request.user, "run.start") else None, "problem": problem, "page": page},
         status=status,
     )
 
@@ -160,16 +162,19 @@ def run_progress(request: StaffRequest, run_id: int) -> HttpResponse:
 def hits(request: StaffRequest) -> HttpResponse:
     form = HitFilterForm(request.GET)
     filters = form.filters()
-    visible = hits_for_user(request.user)
+    visible = policy.hits_for(request.user)
     form.set_choices(queries.filter_choices(visible, filters.township))
     paginator = Paginator(queries.hit_list(visible, filters), HITS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    for h in page.object_list:
+        h.subject = present_subject(h, request.user, "list")
     counts = queries.level_counts(queries.filter_hits(visible, filters))
     ctx = {
         "form": form,
         "filters": filters,
         "counts": counts,
         "total": sum(n for _, n in counts),
-        "page": paginator.get_page(request.GET.get("page")),
+        "page": page,
         "titles": queries.rule_titles(),
         "regions": queries.region_names(),
         "programs": queries.program_names(),
@@ -181,11 +186,16 @@ def hits(request: StaffRequest) -> HttpResponse:
 @staff_required
 def hit(request: StaffRequest, hit_id: int) -> HttpResponse:
     hit = get_hit_for_user(request.user, hit_id)
-    # The page shows the full ID and account numbers: recorded in the trail.
-    record("hit.view_personal_data", actor=request.user, obj=hit)
+    subject = present_subject(hit, request.user, "page")
+    if subject.full:  # the page shows full ID and account numbers: recorded in the trail
+        record("hit.view_personal_data", actor=request.user, obj=hit)
     ctx = {
         "hit": hit,
+        "subject": subject,
+        "key": present_mapping(hit.key, subject, request.user),
+        "query_output": present_mapping(hit.values, subject, request.user),
         "names": queries.hit_names(hit),
-        "evidence": queries.evidence_groups(hit),
+        "evidence": present_evidence(hit, request.user, subject),
+        "may_see_batches": policy.has(request.user, "batch.view"),
     }
     return render(request, "console/hit.html", ctx)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from mingjing.console import alert_urls, analysis_views, views
+from mingjing.console import alert_urls, analysis_views, audit_urls, views
 
 app_name = "console"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("data/batches/<int:batch_id>/", views.batch, name="batch"),
     path("data/batches/<int:batch_id>/progress/", views.batch_progress, name="batch_progress"),
     path("data/batches/<int:batch_id>/rejects.csv", views.batch_rejects, name="batch_rejects"),
+    path("data/batches/<int:batch_id>/original/", views.batch_original, name="batch_original"),
     path("data/batches/<int:batch_id>/retract/", views.batch_retract, name="batch_retract"),
     path("models/", analysis_views.models, name="models"),
     path("models/<str:code>/", analysis_views.model_setting, name="model_setting"),
@@ -20,4 +21,5 @@ urlpatterns = [
     path("hits/", analysis_views.hits, name="hits"),
     path("hits/<int:hit_id>/", analysis_views.hit, name="hit"),
     *alert_urls.urlpatterns,  # alerts, my tasks, inbox, cockpit (alert_views.py)
+    *audit_urls.urlpatterns,  # the audit trail (audit_views.py)
 ]

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from mingjing.accounts import policy
 from mingjing.console.access import (
     StaffRequest,
-    batches_for_user,
     get_batch_for_user,
+    permission_required,
     staff_required,
 )
 from mingjing.console.forms import UploadForm
@@ -29,10 +30,10 @@ def _data_page(
     problem: FileProblem | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    paginator = Paginator(batches_for_user(request.user), BATCHES_PER_PAGE)
+    paginator = Paginator(policy.batches_for(request.user), BATCHES_PER_PAGE)
     ctx = {
         "datasets": queries.dataset_summaries(),
-        "form": form,
+        "form": form if policy.has(request.user, "batch.upload") else None,
         "problem": problem,
         "page": paginator.get_page(request.GET.get("page")),
     }
@@ -46,7 +47,7 @@ def data(request: StaffRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required("batch.upload")
 def upload(request: StaffRequest) -> HttpResponse:
     """Keep the file as a pending batch and queue its import; the batch page shows progress."""
     form = UploadForm(request.POST, request.FILES)
@@ -93,7 +94,9 @@ def batch_progress(request: StaffRequest, batch_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 def batch_rejects(request: StaffRequest, batch_id: int) -> FileResponse:
+    """The rejected rows hold full ID and account numbers: the owning department and the county."""
     batch = get_batch_for_user(request.user, batch_id)
+    policy.require(request.user, "batch.rejects", batch)
     path = lake.rejects_path(batch.pk)
     if not batch.rows_rejected or not path.is_file():
         raise Http404("no rejects")
@@ -105,10 +108,23 @@ def batch_rejects(request: StaffRequest, batch_id: int) -> FileResponse:
     )
 
 
+@require_GET
+@staff_required
+def batch_original(request: StaffRequest, batch_id: int) -> FileResponse:
+    """The file as it was uploaded: the owning department and the county."""
+    batch = get_batch_for_user(request.user, batch_id)
+    policy.require(request.user, "batch.original", batch)
+    path = lake.original_dir(batch.pk) / batch.source_name
+    if not path.is_file():
+        raise Http404("original missing")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=batch.source_name)
+
+
 @require_POST
 @staff_required
 def batch_retract(request: StaffRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
+    policy.require(request.user, "batch.retract", batch)
     try:
         actions.do_retract_batch(batch=batch, user=request.user)
     except FileProblem as problem:

@@ -16,6 +16,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from mingjing.accounts import policy
+from mingjing.audit.actions import record
 from mingjing.datahub import lake, queries
 from mingjing.datahub.contract import DATASETS
 from mingjing.datahub.models import Batch
@@ -67,6 +69,7 @@ def do_register_upload(
     Steps: 1. stream the bytes into staging while hashing; 2. refuse a duplicate; 3. create the
     pending batch and move the original to HOME/originals/<batch id>/.
     """
+    policy.require_unless_system(user, "batch.upload")
     _check_dataset(dataset)
     digest = hashlib.sha256()
     size = 0
@@ -88,7 +91,11 @@ def do_register_upload(
                 force=force,
                 replace=replace,
                 created_by=user if user is not None and user.is_authenticated else None,
+                organisation=policy.organisation_of(user),
             )
+            record("batch.uploaded", actor=user, obj=batch, detail={
+                "dataset": dataset, "source_name": batch.source_name, "sha256": batch.source_sha256,
+                "size": size, "force": force, "replace": replace})
         target = lake.original_dir(batch.pk) / batch.source_name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(staging, target)
@@ -262,18 +269,23 @@ def _fail(batch: Batch, code: str, message: str, rejects: lake.RejectsWriter, ta
 
 
 def do_retract_batch(*, batch: Batch, user: User | None = None) -> Batch:
-    """Withdraw an active batch. Batches it had replaced become active again (undo of a replace)."""
+    """Withdraw an active batch. Batches it had replaced become active again (undo of a replace).
+    The owning department and the county may (`user=None`: the command line)."""
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        policy.require_unless_system(user, "batch.retract", locked)
         if locked.status != Batch.Status.ACTIVE:
             raise FileProblem(
                 "not_active",
                 f"批次 #{locked.pk} 的状态为 {locked.status}，只有生效中的批次可以撤回",
                 f"batch #{locked.pk} is {locked.status}; only an active batch can be retracted",
             )
-        Batch.objects.filter(superseded_by=locked, status=Batch.Status.SUPERSEDED).update(
-            status=Batch.Status.ACTIVE, superseded_by=None
-        )
+        restored = list(Batch.objects.filter(superseded_by=locked, status=Batch.Status.SUPERSEDED)
+                        .values_list("pk", flat=True))
+        Batch.objects.filter(pk__in=restored).update(status=Batch.Status.ACTIVE, superseded_by=None)
+        record("batch.retracted", actor=user, obj=locked, detail={
+            "dataset": locked.dataset, "before": {"status": locked.status},
+            "after": {"status": Batch.Status.RETRACTED}, "reactivated": restored})
         locked.status = Batch.Status.RETRACTED
         locked.retracted_at = timezone.now()
         locked.retracted_by = user if user is not None and user.is_authenticated else None

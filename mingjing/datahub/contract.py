@@ -366,3 +366,28 @@ def arrow_schema(dataset: Dataset) -> pa.Schema:
     fields["_batch"] = pa.int64()
     fields["_row"] = pa.int64()
     return pa.schema(list(fields.items()))
+
+
+# Columns derived at import from an ID number (`<prefix>id_valid`, `<prefix>birth_date`, ...).
+_DERIVED_LABELS = {
+    "id_valid": "号码有效",
+    "birth_date": "出生日期",
+    "gender": "性别",
+    "id_region": "号码地区",
+}
+
+
+def column_label(dataset: str, column: str) -> str:
+    """A column as the departments' files head it (the contract's first synonym), else its name."""
+    contract = DATASETS.get(dataset)
+    if contract is not None:
+        try:
+            synonyms = contract.column(column).synonyms
+        except KeyError:
+            synonyms = ()
+        if synonyms:
+            return synonyms[0]
+    for suffix, label in _DERIVED_LABELS.items():
+        if column.endswith(suffix):
+            return label
+    return column

@@ -15,6 +15,7 @@ from mingjing.datahub import lake
 from mingjing.datahub.contract import DATASETS
 from mingjing.datahub.models import Batch
 from mingjing.datahub.normalise import Lookups
+from mingjing.lib import regions as regions_lib
 from mingjing.lib.values import fold
 
 
@@ -38,6 +39,39 @@ def read_dataset(dataset: str, columns: list[str]) -> pa.Table | None:
     return pa.concat_tables([pq.read_table(p, columns=columns) for p in paths])
 
 
+_names_cache: dict[tuple[str, tuple[int, ...]], dict[str, str]] = {}
+
+
+def _names(dataset: str, key: str, value: str) -> dict[str, str]:
+    """code -> name from a small reference dataset, cached per set of active batches (a batch's
+    file never changes once active)."""
+    batches = tuple(b for b, _ in snapshot()[dataset])
+    cache_key = (dataset, batches)
+    if cache_key not in _names_cache:
+        table = read_dataset(dataset, [key, value]) if batches else None
+        if len(_names_cache) > 32:  # old snapshots
+            _names_cache.clear()
+        _names_cache[cache_key] = {r[key]: r[value] for r in (table.to_pylist() if table is not None else []) if r[key]}
+    return _names_cache[cache_key]
+
+
+def region_names() -> dict[str, str]:
+    """Region code -> name: the `regions` dataset, else the organisations' names (a county set up
+    by hand before its regions file arrives)."""
+    from mingjing.accounts.models import Organisation
+
+    names = dict(
+        Organisation.objects.exclude(region_code="").exclude(kind=Organisation.Kind.DEPARTMENT)
+        .values_list("region_code", "name")
+    )
+    names.update(_names("regions", "code", "name"))
+    return names
+
+
+def program_names() -> dict[str, str]:
+    return _names("programs", "program_code", "program_name")
+
+
 def lookups_for(dataset: str) -> Lookups:
     """What an import of `dataset` may resolve names against or check codes with."""
     lookups = Lookups()
@@ -48,7 +82,7 @@ def lookups_for(dataset: str) -> Lookups:
         names = {r["code"]: fold(r["name"]) for r in rows}
         for r in rows:
             if r["level"] == "village":
-                township = r["parent_code"] or (r["code"][:9] + "000")
+                township = r["parent_code"] or regions_lib.township_of(r["code"])
                 if township in names:
                     lookups.villages[(names[township], fold(r["name"]))] = r["code"]
     if dataset == "payments":

@@ -14,6 +14,15 @@ from engine.explain import mask_account, mask_id
 register = template.Library()
 
 
+@register.simple_tag(takes_context=True)
+def can(context: template.Context, permission: str, obj: object = None) -> bool:
+    """`{% can "batch.retract" batch as may_retract %}`: ask the policy, as the view does."""
+    from mingjing.accounts import policy
+
+    request = context.get("request")
+    return policy.can(getattr(request, "user", None), permission, obj)
+
+
 @register.filter
 def num(value: object) -> str:
     """An integer with thousands separators (row counts run to the millions)."""
@@ -100,6 +109,7 @@ SECTIONS = {
     "alerts": {"alerts", "alerts_export", "alert", "alert_act", "alert_attachment", "deadlines"},
     "tasks": {"tasks"},
     "cockpit": {"cockpit"},
+    "audit": {"audit", "audit_verify"},
     "inbox": {"inbox", "inbox_read_all", "notification_read"},
 }
 

@@ -1,4 +1,4 @@
-"""`mingjing detect`: run the problem models over the current data and store the hits."""
+"""`mingjing detect`: run the problem models over the current data, store the hits, make alerts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from mingjing.alerts.actions import sync_alerts
 from mingjing.analysis.actions import RunProblem, do_start_run, parse_param_overrides, run_detection
 from mingjing.analysis.models import Run
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         except RunProblem as problem:
             raise CommandError(f"{problem.zh}\n{problem.en}", returncode=2) from problem
         run = run_detection(run.pk)
+        if run.status == Run.Status.DONE:
+            sync_alerts(run)  # every hit enters the alert loop
         results = list(run.model_results.all())
         if options["json"]:
             self.stdout.write(json.dumps(_summary(run, results), ensure_ascii=False, default=str))

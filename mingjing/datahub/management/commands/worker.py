@@ -3,7 +3,8 @@
 A thin wrapper around django-tasks-db's `db_worker` with this project's defaults: every queue,
 a one-second poll, no autoreload (a reload would kill an import half-way). `--batch` processes
 everything queued and exits, for cron jobs, scripts and tests. A long-running worker also runs
-the alert sweep (`mingjing sweep`) every `--sweep-every` minutes in a background thread.
+the alert sweep (`mingjing sweep`) every `--sweep-every` minutes in a background thread, and
+after it the audit trail's checkpoint once a day (`mingjing audit checkpoint --if-due`).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Command(BaseCommand):
 
 def _sweep_loop(seconds: float, stop: threading.Event) -> None:
     from mingjing.alerts.actions import do_sweep
+    from mingjing.audit.actions import do_checkpoint_if_due
 
     while not stop.wait(seconds):
         try:
@@ -88,4 +90,5 @@ def _sweep_loop(seconds: float, stop: threading.Event) -> None:
         except Exception:
             logger.exception("sweep failed")
         finally:
+            do_checkpoint_if_due()  # the audit trail's daily checkpoint; logs, never raises
             connection.close()  # this thread's own connection
