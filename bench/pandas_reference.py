@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from engine import BUILTIN_MODELS  # noqa: E402
 from mingjing.datahub.contract import DATASETS, Kind, arrow_schema  # noqa: E402
 
 LEVELS = ("low", "medium", "high")
@@ -55,7 +56,7 @@ ASSISTANCE = ("dibao", "tekun")
 GONE = ("死亡", "迁出", "注销")
 
 GRAIN: dict[str, tuple[str, ...]] = {
-    **{f"YKT{i:02d}": ("id_number", "program_code") for i in range(1, 16)},
+    **dict.fromkeys(BUILTIN_MODELS, ("id_number", "program_code")),
     "YKT04": ("id_number",),
     "YKT07": ("account_no",),
     "YKT13": ("id_number",),

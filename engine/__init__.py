@@ -5,11 +5,12 @@ snapshot of Parquet files and gets hits back.
 """
 
 from engine.backends.base import EngineSettings
-from engine.rules import BUILTIN_RULES_DIR, Rule, RuleError, load_rule, load_rules
+from engine.rules import BUILTIN_MODELS, BUILTIN_RULES_DIR, Rule, RuleError, load_rule, load_rules
 from engine.runner import check_rules, run_models
 from engine.types import Evidence, Hit, ModelResult, Snapshot
 
 __all__ = [
+    "BUILTIN_MODELS",
     "BUILTIN_RULES_DIR",
     "EngineSettings",
     "Evidence",

@@ -238,3 +238,7 @@ def test_the_webhook_posts_a_markdown_message_dingtalk_and_wecom_accept(
     assert isinstance(markdown, dict)
     assert markdown["title"].startswith("新预警") and markdown["text"] == markdown["content"]  # DingTalk / WeCom
     assert person(30) not in markdown["text"] and "/console/alerts/" in markdown["text"]
+    # Group chats get the presenter's message form: the name masked too (测试30 → 测***).
+    assert "测试30" not in markdown["text"] and "测***" in markdown["text"]
+    # The inbox of the handlers keeps the name: they verify the case.
+    assert Notification.objects.filter(message__contains="测试30").exists()

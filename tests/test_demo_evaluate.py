@@ -20,12 +20,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
-from engine import BUILTIN_RULES_DIR
+from engine import BUILTIN_MODELS, BUILTIN_RULES_DIR
 from mingjing.analysis.evaluate import evaluate, show_key
 from mingjing.datahub.models import Batch
 from mingjing.demo.generator import generate
 
-MODELS = [f"YKT{n:02d}" for n in range(1, 16)]  # the built-in models of models.md
+MODELS = list(BUILTIN_MODELS)  # the built-in models of models.md
 
 # The mark makes pytest-django set up the test database even when this module runs alone (the
 # module fixture below asks for `django_db_setup`, which only sets up what marked tests need).

@@ -28,6 +28,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from stdnum.cn import ric
 
+from engine import BUILTIN_MODELS
 from mingjing.datahub.contract import DATASETS, header_index, normalise_header
 from mingjing.demo import ids
 from mingjing.demo.generator import generate
@@ -290,7 +291,7 @@ def age_at(id18: str, period: date) -> int:
 
 
 def run_models(data: dict[str, Any]) -> dict[str, dict[str, str]]:
-    hits: dict[str, dict[str, str]] = {f"YKT{i:02d}": {} for i in range(1, 16)}
+    hits: dict[str, dict[str, str]] = {code: {} for code in BUILTIN_MODELS}
 
     def hit(model: str, key: dict[str, str], level: str) -> None:
         k = json.dumps(key, sort_keys=True, ensure_ascii=False)
@@ -566,7 +567,7 @@ def test_every_file_has_the_rows_and_rejects_the_manifest_says(county, county_da
 
 def test_every_model_has_a_hit_and_a_negative_in_the_manifest(county):
     _, manifest = county
-    models = [f"YKT{i:02d}" for i in range(1, 16)]
+    models = list(BUILTIN_MODELS)
     assert sorted(manifest["expected_hits"]) == models
     assert sorted(manifest["negatives"]) == models
     for m in models:

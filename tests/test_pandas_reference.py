@@ -26,7 +26,7 @@ from django.test import override_settings
 pytest.importorskip("pandas")
 
 import engine
-from engine import BUILTIN_RULES_DIR, runner
+from engine import BUILTIN_MODELS, BUILTIN_RULES_DIR, runner
 from mingjing.datahub.models import Batch
 from mingjing.datahub.queries import snapshot
 from mingjing.demo.generator import generate
@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 
 from bench import pandas_reference  # noqa: E402
 
-MODELS = [f"YKT{n:02d}" for n in range(1, 16)]
+MODELS = list(BUILTIN_MODELS)
 
 pytestmark = pytest.mark.django_db
 

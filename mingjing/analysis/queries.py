@@ -47,11 +47,6 @@ def rules() -> list[Rule]:
         return list(_rules_cache["rules"])
 
 
-def builtin_model_count() -> int:
-    """How many problem models the configured rule folder holds (never a number written down)."""
-    return len(rules())
-
-
 def rule_titles() -> dict[str, str]:
     try:
         return {r.code: r.title for r in rules()}

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import BUILTIN_MODELS
 from mingjing.demo import ids, names
 from mingjing.demo.county import (
     CANCELLED,
@@ -66,7 +67,7 @@ from mingjing.demo.registers import (
     payable_months,
 )
 
-MODELS = tuple(f"YKT{i:02d}" for i in range(1, 16))
+MODELS = BUILTIN_MODELS
 
 
 @dataclass
