@@ -6,6 +6,7 @@ lake, uploaded originals, rejects and logs.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",  # sign-in throttling and lockout (accounts/signals.py records lockouts)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "mingjing.accounts",
     "mingjing.datahub",
     "mingjing.analysis",
@@ -61,6 +65,7 @@ INSTALLED_APPS = [
     "mingjing.alerts",
     "mingjing.api",
     "mingjing.console",
+    "mingjing.demo",  # the `demo` command (the generator itself needs no Django)
 ]
 
 MIDDLEWARE = [
@@ -70,8 +75,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mingjing.accounts.middleware.SignInMiddleware",  # session expiry, second factor, password change
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "mingjing.urls"
@@ -108,11 +116,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console:data"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in hardening (mingjing/accounts/). Failed sign-ins lock the account name (from any
+# address) and the client address (for any account name) for a while; the lockout ends when the
+# page says it does, further attempts do not extend it.
+LOGIN_FAILURES = int(os.getenv("MINGJING_LOGIN_FAILURES", "5"))
+LOCKOUT_MINUTES = int(os.getenv("MINGJING_LOCKOUT_MINUTES", "15"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "mingjing.accounts.signin_views.lockout"
+AXES_VERBOSE = False
+# Behind N reverse proxies the client's address is taken from X-Forwarded-For (never otherwise:
+# a client could forge it to dodge the per-address lockout).
+if PROXY_COUNT := int(os.getenv("MINGJING_PROXY_COUNT", "0")):
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Sessions end after SESSION_COOKIE_AGE whatever happens, and after SESSION_IDLE_SECONDS without
+# a request (accounts/middleware.py).
+SESSION_COOKIE_AGE = int(float(os.getenv("MINGJING_SESSION_HOURS", "8")) * 3600)
+SESSION_IDLE_SECONDS = int(float(os.getenv("MINGJING_SESSION_IDLE_MINUTES", "30")) * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Second factor (TOTP, django-otp): optional for everyone; required of county roles when set.
+REQUIRE_TOTP_FOR_COUNTY = envbool("MINGJING_REQUIRE_TOTP_FOR_COUNTY")
+OTP_TOTP_ISSUER = "明镜 Mingjing"
+# API tokens expire after this many days unless created with another lifetime.
+API_TOKEN_DAYS = int(os.getenv("MINGJING_API_TOKEN_DAYS", "90"))
 
 LANGUAGE_CODE = os.getenv("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -131,6 +172,8 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(STAGING_DIR)
+# A staff sheet with more rows than this is refused before any row is judged.
+STAFF_MAX_ROWS = int(os.getenv("MINGJING_STAFF_MAX_ROWS", "5000"))
 
 TASKS = {
     "default": {
@@ -145,6 +188,10 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "mingjing@localhost")
 # Group robots (DingTalk / WeCom) that receive alert notifications, comma separated URLs.
 WEBHOOK_URLS = [u for u in os.getenv("MINGJING_WEBHOOK_URLS", "").split(",") if u]
 BASE_URL = os.getenv("MINGJING_BASE_URL", "http://127.0.0.1:8000")
+# A witness outside this server keeps a copy of the audit trail's daily checkpoint (mingjing/audit):
+# a URL that receives it as a JSON POST, and/or e-mail addresses (comma separated).
+AUDIT_WITNESS_URL = os.getenv("MINGJING_AUDIT_WITNESS_URL", "")
+AUDIT_WITNESS_EMAILS = [a.strip() for a in os.getenv("MINGJING_AUDIT_WITNESS_EMAIL", "").split(",") if a.strip()]
 
 # DuckDB, used to sort a batch into its final Parquet file (and later to run problem models).
 DUCKDB_MEMORY_LIMIT = os.getenv("MINGJING_DUCKDB_MEMORY_LIMIT", "1GB")

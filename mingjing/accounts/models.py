@@ -22,12 +22,14 @@ class Organisation(models.Model):
         DEPARTMENT = "department", _("department")
         VILLAGE = "village", _("village")
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    name = models.CharField(max_length=128)
-    region_code = models.CharField(max_length=12, blank=True)  # county / township / village code
-    department = models.CharField(max_length=64, blank=True)  # e.g. 民政局, for departments
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=128)
+    region_code = models.CharField(_("region code"), max_length=12, blank=True)  # county / township / village
+    department = models.CharField(_("department"), max_length=64, blank=True)  # e.g. 民政局, for departments
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["kind", "region_code", "name"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "region_code", "department"], name="one_organisation_per_node")
@@ -71,11 +73,15 @@ ROLE_KIND: dict[str, str] = {
 class Membership(models.Model):
     """A staff account's organisation (one each) and its role there."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="members")
-    role = models.CharField(max_length=32, choices=Role.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("account")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="members", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     # Set for accounts given a one-time password (staff import): changed at first sign-in.
-    must_change_password = models.BooleanField(default=False)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("membership")

@@ -265,8 +265,8 @@ def tokens_for(user: AnyUser | None) -> QuerySet[Any]:
 
     if has(user, "token.manage"):
         return ApiToken.objects.select_related("user")
-    if has(user, "token.own"):
-        return ApiToken.objects.filter(user_id=user.pk).select_related("user")  # type: ignore[union-attr]
+    if user is not None and has(user, "token.own"):
+        return ApiToken.objects.filter(user_id=int(user.pk or 0)).select_related("user")
     return ApiToken.objects.none()
 
 
@@ -293,7 +293,7 @@ def alert_actions(user: AnyUser | None, alert: Any, now: dt.datetime | None = No
     from mingjing.alerts.models import Alert
 
     role = role_of(user)
-    if role is None or not _sees_alert(user, alert):
+    if user is None or role is None or not _sees_alert(user, alert):
         return set()
     org = organisation_of(user)
     county = role in COUNTY

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from mingjing.accounts import policy
 from mingjing.alerts.models import Alert, Attachment, Notification
 from mingjing.analysis.models import Hit, Run
+from mingjing.api.models import ApiToken
 from mingjing.datahub.models import Batch
 
 View = Callable[..., HttpResponseBase]
@@ -91,3 +92,8 @@ def get_notification_for_user(user: AnyUser, notification_id: int) -> Notificati
     """One's own notifications only."""
     mine = Notification.objects.filter(user_id=user.pk) if user.is_authenticated else Notification.objects.none()
     return get_object_or_404(mine, pk=notification_id)
+
+
+def get_token_for_user(user: AnyUser, token_id: int) -> ApiToken:
+    """One's own API token, any token for an administrator; 404 otherwise."""
+    return get_object_or_404(policy.tokens_for(user), pk=token_id)

@@ -167,7 +167,7 @@ def hits(request: StaffRequest) -> HttpResponse:
     paginator = Paginator(queries.hit_list(visible, filters), HITS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     for h in page.object_list:
-        h.subject = present_subject(h, request.user, "list")
+        h.subject = present_subject(h, request.user, "list")  # type: ignore[attr-defined]
     counts = queries.level_counts(queries.filter_hits(visible, filters))
     ctx = {
         "form": form,

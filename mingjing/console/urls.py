@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from mingjing.console import alert_urls, analysis_views, audit_urls, views
+from mingjing.console import alert_urls, analysis_views, audit_urls, staff_urls, token_urls, views
 
 app_name = "console"
 urlpatterns = [
@@ -22,4 +22,6 @@ urlpatterns = [
     path("hits/<int:hit_id>/", analysis_views.hit, name="hit"),
     *alert_urls.urlpatterns,  # alerts, my tasks, inbox, cockpit (alert_views.py)
     *audit_urls.urlpatterns,  # the audit trail (audit_views.py)
+    *staff_urls.urlpatterns,  # staff accounts (staff_views.py)
+    *token_urls.urlpatterns,  # API tokens (token_views.py)
 ]

@@ -19,8 +19,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
-from mingjing.accounts.actions import do_create_organisations_from_data
-from mingjing.accounts.models import Membership, Organisation
+from mingjing.accounts.actions import do_import_staff, do_sync_organisations
+from mingjing.accounts.models import Organisation, Role
+from mingjing.accounts.staff import SheetRow
 from mingjing.alerts.models import Alert
 from mingjing.analysis.models import Run
 from mingjing.datahub.actions import do_import_file
@@ -28,12 +29,13 @@ from mingjing.datahub.models import Batch
 from mingjing.datahub.reader import FileProblem
 
 PASSWORD = "mingjing-demo"
-# username, first name (shown in the UI), organisation kind, county administrator
+# One account per persona, imported like any county's staff sheet: phone (the login), name
+# (shown in the UI), organisation kind, role.
 DEMO_ACCOUNTS = [
-    ("analyst", "县纪委监委分析员", "county_commission", True),
-    ("township", "乡镇纪委干部", "township_commission", False),
-    ("minzheng", "民政局经办人", "department", False),
-    ("village", "村务监督委员会主任", "village", False),
+    ("13800000001", "县纪委监委管理员（演示）", "county_commission", Role.COUNTY_ADMIN),
+    ("13800000002", "乡镇纪委干部（演示）", "township_commission", Role.TOWNSHIP_OFFICER),
+    ("13800000003", "民政局经办人（演示）", "department", Role.DEPARTMENT_OFFICER),
+    ("13800000004", "村务监督委员会主任（演示）", "village", Role.VILLAGE_SUPERVISOR),
 ]
 
 
@@ -105,7 +107,7 @@ class Command(BaseCommand):
             self.generate(county, options["persons"], seed=1)
         if not Batch.objects.filter(status=Batch.Status.ACTIVE).exists():
             self.load(county)
-        do_create_organisations_from_data()
+        do_sync_organisations()
         if not Run.objects.filter(status=Run.Status.DONE).exists():
             self.stdout.write("运行问题模型 / running the problem models ...")
             call_command("detect", stdout=self.stdout)
@@ -115,7 +117,7 @@ class Command(BaseCommand):
         url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write(
             f"\n明镜演示已就绪 / Mingjing demo is ready: {url}\n"
-            + "".join(f"  登录 login: {u} / {PASSWORD}  ({name})\n" for u, name, _, _ in DEMO_ACCOUNTS)
+            + "".join(f"  登录 login: {phone} / {PASSWORD}  ({name})\n" for phone, name, _, _ in DEMO_ACCOUNTS)
             + f"  系统管理 admin: admin / {PASSWORD}\n"
         )
         worker = subprocess.Popen([sys.executable, "-m", "mingjing.cli", "worker"], env=os.environ.copy())
@@ -127,7 +129,8 @@ class Command(BaseCommand):
             worker.wait(timeout=10)
 
     def create_accounts(self) -> None:
-        """One account per persona, in the organisations with the most alerts (so each sees some)."""
+        """One account per persona, in the organisations with the most alerts (so each sees some),
+        through the staff import every county uses; the demo's accounts keep the demo password."""
         busiest = Alert.objects.values("township_code").annotate(n=Count("id")).order_by("-n").first()
         township_code = busiest["township_code"] if busiest else ""
         village = (Alert.objects.filter(township_code=township_code)
@@ -138,14 +141,14 @@ class Command(BaseCommand):
             "department": Organisation.objects.filter(kind="department", department="民政局").first(),
             "village": Organisation.objects.filter(kind="village", region_code=village["region_code"] if village else "").first(),
         }
-        for username, first_name, kind, admin in DEMO_ACCOUNTS:
-            organisation = choose[kind]
-            if organisation is None:
-                continue
-            user, created = User.objects.get_or_create(username=username, defaults={"first_name": first_name, "is_staff": True})
-            if created:
-                user.set_password(PASSWORD)
-                user.save(update_fields=["password"])
-            Membership.objects.get_or_create(user=user, defaults={"organisation": organisation, "is_county_admin": admin})
+        rows = [
+            SheetRow(i, name=name, phone=phone, organisation=organisation.region_code or organisation.department,
+                     role=role.value)
+            for i, (phone, name, kind, role) in enumerate(DEMO_ACCOUNTS, start=1)
+            if (organisation := choose[kind]) is not None
+        ]
+        report = do_import_staff(rows=rows, source="demo", password=PASSWORD)
+        for problem in report.problems:
+            self.stderr.write(f"{problem.zh} / {problem.en}")
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", password=PASSWORD, first_name="系统管理员")
