@@ -13,3 +13,4 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+handler403 = "mingjing.console.views.forbidden"

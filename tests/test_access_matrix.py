@@ -51,7 +51,15 @@ from mingjing.api.models import ApiToken
 from mingjing.audit.models import AuditEntry
 from mingjing.datahub import lake
 from mingjing.datahub.models import Batch
-from tests.alerts_fixtures import OTHER_TOWNSHIP, OTHER_VILLAGE, TOWNSHIP, VILLAGE, engine_hit, person, run_with
+from tests.alerts_fixtures import (
+    OTHER_TOWNSHIP,
+    OTHER_VILLAGE,
+    TOWNSHIP,
+    VILLAGE,
+    engine_hit,
+    person,
+    run_with,
+)
 from tests.personas import PERSONAS, make_personas, org, staff
 
 pytestmark = pytest.mark.django_db

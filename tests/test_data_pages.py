@@ -325,7 +325,8 @@ def test_a_department_cannot_retract_or_read_the_rejects_of_the_countys_batch(
     client.force_login(bob)
     page = client.get(reverse("console:batch", args=[batch.pk])).content.decode()
     assert reverse("console:batch_retract", args=[batch.pk]) not in page
-    assert client.post(reverse("console:batch_retract", args=[batch.pk])).status_code == 403
+    refused = client.post(reverse("console:batch_retract", args=[batch.pk]))
+    assert refused.status_code == 403 and "撤回数据批次" in refused.content.decode()  # the policy's reason
     assert client.get(reverse("console:batch_original", args=[batch.pk])).status_code == 403
     batch.refresh_from_db()
     assert batch.status == Batch.Status.ACTIVE

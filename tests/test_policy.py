@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from mingjing.accounts import policy
 from mingjing.accounts.models import Membership, Role
-from mingjing.accounts.presenter import mask_name, present_evidence, present_subject
+from mingjing.accounts.presenter import mask_name, present_evidence, present_message, present_subject
 from mingjing.alerts.models import Alert
 from tests.alerts_fixtures import Cast, engine_hit, make_cast, person, run_with
 
@@ -121,3 +121,15 @@ def test_evidence_is_labelled_in_chinese_and_masked_like_its_subject(cast: Cast,
 
 def test_mask_name_keeps_the_surname_only() -> None:
     assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧***" and mask_name("") == ""
+
+
+def test_other_people_quoted_in_the_texts_are_masked_for_villages_and_group_chats(cast: Cast) -> None:
+    hit = engine_hit(2, region="110101001201")
+    hit.values = {"account_name": "李大四"}
+    hit.observed = "账户名“李大四”与领取人不一致"
+    run_with(hit)
+    alert = Alert.objects.select_related("hit").get()
+    assert "李**" in present_subject(alert, cast.victor, "page").observed
+    assert "李大四" not in present_subject(alert, cast.victor, "page").observed
+    assert "李大四" not in present_message(f"{alert.hit.observed}；{alert.hit.explanation}", alert)
+    assert present_subject(alert, cast.tom, "page").observed == "账户名“李大四”与领取人不一致"

@@ -161,6 +161,7 @@ def test_the_admin_shows_our_objects_in_chinese(diana: User) -> None:
     client = signed_in(root)
     index = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "组织与账号" in index and "人员归属" in index and ">组织<" in index
+    assert "明镜系统管理" in index and "Django" not in index.split("<body", 1)[1].split("</header>")[0]
     for english in ("Organisation", "Membership", "Accounts"):
         assert english not in index
     listing = client.get("/admin/accounts/organisation/").content.decode()

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from mingjing.accounts.models import Membership, Organisation
 
-
 # The admin's own titles (Django's defaults say "Django administration").
 admin.site.site_header = _("Mingjing administration")
 admin.site.site_title = _("Mingjing administration")

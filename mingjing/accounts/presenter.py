@@ -39,6 +39,7 @@ class Subject:
     id_number: str
     account_no: str
     explanation: str
+    observed: str  # the value the rule compared with its threshold ("账户名“张三”…")
 
 
 def _mode(obj: Any, user: Any, purpose: Purpose) -> tuple[bool, bool]:
@@ -58,6 +59,33 @@ def _hit(obj: Any) -> Any:
     return getattr(obj, "hit", obj)
 
 
+def _is_person_name(column: str) -> bool:
+    return bool(_NAME_COLUMN.search(column)) and column not in _NOT_PERSON_NAMES
+
+
+def _people_named(hit: Any) -> list[str]:
+    """Every person's name a hit's texts may quote: its subject, and the names in its query
+    output and evidence (account holders, relatives, officials), longest first."""
+    names = {hit.name or ""}
+    rows = [hit.values or {}] + [item.get("values") or {} for item in hit.evidence or []]
+    for row in rows:
+        for column, value in row.items():
+            if _is_person_name(column):
+                names |= set(value) if isinstance(value, list) else {value}
+    return sorted((str(n) for n in names if n and len(str(n)) > 1), key=len, reverse=True)
+
+
+def _mask_names_in(text: str, names: list[str]) -> str:
+    for name in names:
+        text = text.replace(name, mask_name(name))
+    return text
+
+
+def present_message(text: str, obj: Any) -> str:
+    """A message about a hit or alert as a group chat may read it: every person it names masked."""
+    return _mask_names_in(text, _people_named(_hit(obj)))
+
+
 def present_subject(obj: Any, user: Any, purpose: Purpose = "list") -> Subject:
     """The subject of a hit or an alert as `user` may see it for `purpose` (`user=None`: a
     message to a group)."""
@@ -65,8 +93,10 @@ def present_subject(obj: Any, user: Any, purpose: Purpose = "list") -> Subject:
     full, hide_names = _mode(obj, user, purpose)
     name = hit.name or ""
     explanation = hit.explanation or ""  # the engine masks ID numbers in explanations
-    if hide_names and name:
-        explanation = explanation.replace(name, mask_name(name))
+    observed = hit.observed or ""
+    if hide_names:
+        people = _people_named(hit)
+        explanation, observed = _mask_names_in(explanation, people), _mask_names_in(observed, people)
         name = mask_name(name)
     return Subject(
         full=full,
@@ -74,6 +104,7 @@ def present_subject(obj: Any, user: Any, purpose: Purpose = "list") -> Subject:
         id_number=hit.id_number if full else mask_id(hit.id_number),
         account_no=(hit.account_no or "") if full else mask_account(hit.account_no),
         explanation=explanation,
+        observed=observed,
     )
 
 
@@ -85,7 +116,7 @@ def present_value(column: str, value: Any, *, full: bool, hide_names: bool) -> A
         return mask_id(value)
     if "account_no" in column or column == "account":
         return mask_account(value)
-    if hide_names and _NAME_COLUMN.search(column) and column not in _NOT_PERSON_NAMES:
+    if hide_names and _is_person_name(column):
         return mask_name(value) if not isinstance(value, list) else [mask_name(v) for v in value]
     return value
 

@@ -1,7 +1,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form with its length limits enforced before anyone is asked to
+    authenticate: Django sets the username's `max_length` after building the field, so no
+    validator checks it, and a 10,000-character name would reach the lockout table's
+    varchar(255) on PostgreSQL."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length or 150))
+        self.fields["password"].validators.append(MaxLengthValidator(4096))
 
 
 class CodeForm(forms.Form):

@@ -7,9 +7,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from mingjing.accounts import signin_views
+from mingjing.accounts.signin_forms import LoginForm
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("login/code/", signin_views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", signin_views.account_security, name="account_security"),

@@ -19,7 +19,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from mingjing.accounts.models import Organisation
-from mingjing.accounts.presenter import present_subject
+from mingjing.accounts.presenter import present_message
 from mingjing.alerts.models import Alert, Notification, Talk
 
 logger = logging.getLogger("mingjing.alerts")
@@ -59,18 +59,11 @@ def _post(url: str, body: dict[str, object]) -> None:
         logger.exception("webhook %s failed", url)
 
 
-def _for_group(text: str, alert: Alert | None) -> str:
-    """The text as a group chat may read it: the subject's name masked by the presenter."""
-    if alert is None or not alert.hit.name:
-        return text
-    return text.replace(alert.hit.name, present_subject(alert, None, "message").name)
-
-
 def send(users: Iterable[User], kind: str, title: str, text: str, alert: Alert | None = None) -> None:
     """Inbox rows, e-mails and webhook posts, all after commit."""
     recipients = list({u.pk: u for u in users}.values())
     url = alert_url(alert) if alert is not None else ""
-    group_text = _for_group(text, alert)
+    group_text = present_message(text, alert) if alert is not None else text
 
     def deliver() -> None:
         Notification.objects.bulk_create(

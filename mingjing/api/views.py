@@ -157,7 +157,7 @@ def _detail(request: HttpRequest, alert: Alert) -> dict[str, Any]:
     return {
         **_summary(alert, request.user),
         "id_number": subject.id_number, "account_no": subject.account_no, "name": subject.name,
-        "explanation": subject.explanation, "observed": hit.observed,
+        "explanation": subject.explanation, "observed": subject.observed,
         "periods": hit.periods, "department": alert.department.name if alert.department else "",
         "township": alert.township.name if alert.township else "", "result": alert.result,
         "result_account": alert.result_account, "money_to_recover": alert.money_to_recover,

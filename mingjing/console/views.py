@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -134,3 +135,11 @@ def batch_retract(request: StaffRequest, batch_id: int) -> HttpResponse:
             request, _("Batch #%(id)s was retracted; its rows no longer count.") % {"id": batch.pk}
         )
     return redirect("console:batch", batch_id=batch.pk)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403 with the policy's reason, in the user's language (`handler403`)."""
+    reason = ""
+    if isinstance(exception, policy.Refused):
+        reason = exception.en if get_language() == "en" else exception.zh
+    return render(request, "403.html", {"reason": reason}, status=403)
