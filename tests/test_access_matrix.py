@@ -165,6 +165,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff.template":         row("200   403     403     403    403    403    403    403    403     403     login"),
     "staff.upload[no_file]":  row("400   403     403     403    403    403    403    403    403     403     login"),
     "staff.deactivate":       row("ok    403     403     403    403    403    403    403    403     403     login"),
+    # the Django admin is the instance operator's (superusers): no role reaches its data
+    "admin.memberships":      row("403   403     403     403    403    403    403    403    403     403     302"),
     # API tokens: everyone their own; the county administrator every token
     "tokens.list":            row("200   200     200     200    200    200    200    200    200     403     login"),
     "tokens.create":          row("ok    ok      ok      ok     ok     ok     ok     ok     ok      403     login"),
@@ -199,6 +201,7 @@ def login_url() -> str:
 def outcome(response: Any, ok: tuple[int, ...] = ()) -> str:
     """The cell's outcome as the table spells it."""
     code = response.status_code
+    body(response)  # a file is read to the end (the test client then closes it without the connection)
     if code == 302 and response["Location"].startswith(login_url()):
         return "login"
     if code in ok:
@@ -207,7 +210,11 @@ def outcome(response: Any, ok: tuple[int, ...] = ()) -> str:
 
 
 def body(response: Any) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
+    if response.streaming:
+        if not hasattr(response, "_read"):
+            response._read = b"".join(response.streaming_content)
+        return response._read
+    return response.content
 
 
 class World:
@@ -541,6 +548,7 @@ def verify(w: World, p: str) -> tuple[str, bool | None]:
     return outcome(response, ok=(200,)), AuditEntry.objects.filter(action="audit.verified").count() > before
 
 
+page("admin.memberships", lambda w: "/admin/accounts/membership/")
 page("staff.list", lambda w: named("console:staff"))
 page("staff.template", lambda w: named("console:staff_template"))
 
@@ -610,6 +618,27 @@ def test_cell(world: World, cell: str, persona: str) -> None:
     if changed is not None:
         assert changed == (expected == "ok"), (
             f"{cell} as {persona}: answered {seen} but the write {'did' if changed else 'did not'} take effect")
+
+
+def test_a_deactivated_account_is_refused_everywhere(world: World) -> None:
+    """Deactivating a county administrator ends their session and their API tokens at once."""
+    from mingjing.accounts.actions import do_set_staff_active
+
+    client, bearer = world.client("county_admin"), world.api("county_admin")
+    alert = world.alerts["ours"]
+    assert client.get(reverse("console:alerts")).status_code == 200
+    assert Client().get("/api/v1/alerts", **bearer).status_code == 200
+    user = world.user("county_admin")
+    assert user is not None
+    do_set_staff_active(account=user, active=False, user=None)
+    for url in (reverse("console:alerts"), reverse("console:alert", args=[alert.pk]), reverse("console:data")):
+        assert outcome(client.get(url)) == "login", url
+    for url in ("/api/v1/alerts", f"/api/v1/alerts/{alert.pk}"):
+        assert Client().get(url, **bearer).status_code == 401, url
+    response = client.post(reverse("console:alert_act", args=[alert.pk, "sign"]))
+    assert outcome(response) == "login"
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.NEW
 
 
 # -- what the lists show: exactly the jurisdiction ----------------------------------------------------

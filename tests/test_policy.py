@@ -9,9 +9,15 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 
+from engine.explain import mask_id
 from mingjing.accounts import policy
 from mingjing.accounts.models import Membership, Role
-from mingjing.accounts.presenter import mask_name, present_evidence, present_message, present_subject
+from mingjing.accounts.presenter import (
+    mask_name,
+    present_evidence,
+    present_message,
+    present_subject,
+)
 from mingjing.alerts.models import Alert
 from tests.alerts_fixtures import Cast, engine_hit, make_cast, person, run_with
 
@@ -133,3 +139,14 @@ def test_other_people_quoted_in_the_texts_are_masked_for_villages_and_group_chat
     assert "李大四" not in present_subject(alert, cast.victor, "page").observed
     assert "李大四" not in present_message(f"{alert.hit.observed}；{alert.hit.explanation}", alert)
     assert present_subject(alert, cast.tom, "page").observed == "账户名“李大四”与领取人不一致"
+
+
+def test_id_numbers_are_masked_whatever_the_rule_calls_their_column(cast: Cast) -> None:
+    from mingjing.accounts.presenter import present_value
+
+    other = person(9)
+    assert present_value("other_id", other, full=False, hide_names=False) == mask_id(other)
+    assert present_value("paid_ids", [other], full=False, hide_names=False) == [mask_id(other)]
+    assert present_value("note", f"与 {other} 共用账户", full=False, hide_names=False) == f"与 {mask_id(other)} 共用账户"
+    assert present_value("household_id", "H0012", full=False, hide_names=False) == "H0012"
+    assert present_value("other_id", other, full=True, hide_names=False) == other

@@ -7,7 +7,7 @@ Two questions, answered here and nowhere else:
    against the permission's scope (the batch's owning department, the alert's jurisdiction, ...).
    `require(...)` is the same question raising `Refused` with a bilingual reason.
 2. **Which objects may this user see?** One queryset per kind: `batches_for`, `runs_for`,
-   `hits_for`, `alerts_for`, `talks_for`, `audit_for`, `tokens_for`. Views start from these and fetch
+   `hits_for`, `alerts_for`, `talks_for`, `audit_for`, `tokens_for`, `staff_for`. Views start from these and fetch
    single objects through `console/access.py`, which answers 404 for anything outside them.
 
 The command line runs as the instance's operator (shell access to the server is more than any
@@ -268,6 +268,17 @@ def tokens_for(user: AnyUser | None) -> QuerySet[Any]:
     if user is not None and has(user, "token.own"):
         return ApiToken.objects.filter(user_id=int(user.pk or 0)).select_related("user")
     return ApiToken.objects.none()
+
+
+def staff_for(user: AnyUser | None) -> QuerySet[Any]:
+    """The staff accounts a user may manage: every account but the instance's superusers, for
+    holders of `staff.manage`."""
+    if not has(user, "staff.manage"):
+        return User.objects.none()
+    return (User.objects.filter(is_superuser=False)
+            .select_related("membership__organisation")
+            .order_by("membership__organisation__kind", "membership__organisation__region_code",
+                      "membership__organisation__name", "username"))
 
 
 def jurisdiction_key(user: AnyUser | None) -> str:

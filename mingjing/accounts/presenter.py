@@ -82,8 +82,9 @@ def _mask_names_in(text: str, names: list[str]) -> str:
 
 
 def present_message(text: str, obj: Any) -> str:
-    """A message about a hit or alert as a group chat may read it: every person it names masked."""
-    return _mask_names_in(text, _people_named(_hit(obj)))
+    """A message about a hit or alert as a group chat may read it: every person it names and
+    every ID number it quotes masked."""
+    return mask_ids_in(_mask_names_in(text, _people_named(_hit(obj))))
 
 
 def present_subject(obj: Any, user: Any, purpose: Purpose = "list") -> Subject:
@@ -98,6 +99,8 @@ def present_subject(obj: Any, user: Any, purpose: Purpose = "list") -> Subject:
         people = _people_named(hit)
         explanation, observed = _mask_names_in(explanation, people), _mask_names_in(observed, people)
         name = mask_name(name)
+    if not full:
+        explanation, observed = mask_ids_in(explanation), mask_ids_in(observed)
     return Subject(
         full=full,
         name=name,
@@ -108,17 +111,30 @@ def present_subject(obj: Any, user: Any, purpose: Purpose = "list") -> Subject:
     )
 
 
+# An ID number wherever it stands (18 characters, or the old 15 digits), so a column the rule
+# names freely (`other_id`, `paid_ids`) or a sentence quoting one is masked all the same.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+def mask_ids_in(text: str) -> str:
+    return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(1)), text)
+
+
 def present_value(column: str, value: Any, *, full: bool, hide_names: bool) -> Any:
-    """One value of a personal-data row, masked by what its column holds."""
+    """One value of a personal-data row, masked by what its column holds and by its shape."""
     if full or value is None or value == "":
         return value
+    if isinstance(value, list):
+        return [present_value(column, v, full=full, hide_names=hide_names) for v in value]
+    if not isinstance(value, str):
+        return value
+    if "account" in column and not _is_person_name(column):
+        return mask_account(value)
     if "id_number" in column:
         return mask_id(value)
-    if "account_no" in column or column == "account":
-        return mask_account(value)
     if hide_names and _is_person_name(column):
-        return mask_name(value) if not isinstance(value, list) else [mask_name(v) for v in value]
-    return value
+        return mask_name(value)
+    return mask_ids_in(value)
 
 
 def present_mapping(values: dict[str, Any] | None, subject: Subject, user: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length or 150))
+        self.fields["username"].validators.append(MaxLengthValidator(getattr(self.fields["username"], "max_length", None) or 150))
         self.fields["password"].validators.append(MaxLengthValidator(4096))
 
 

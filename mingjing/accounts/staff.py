@@ -20,13 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import QuerySet
 from django.utils import translation
 
-from mingjing.accounts import policy
 from mingjing.accounts.models import Role
 from mingjing.datahub.contract import Column, Dataset, Kind
 from mingjing.datahub.reader import FileProblem, open_source
@@ -242,17 +239,6 @@ def one_time_password() -> str:
 def mask_phone(phone: str) -> str:
     """13812341234 → 138****1234."""
     return f"{phone[:3]}****{phone[-4:]}" if PHONE.match(phone or "") else (phone or "")
-
-
-def accounts_for(user: Any) -> QuerySet[User]:
-    """The staff accounts a user may manage: every account but the instance's superusers, for
-    holders of `staff.manage`."""
-    if not policy.has(user, "staff.manage"):
-        return User.objects.none()
-    return (User.objects.filter(is_superuser=False)
-            .select_related("membership__organisation")
-            .order_by("membership__organisation__kind", "membership__organisation__region_code",
-                      "membership__organisation__name", "username"))
 
 
 # -- the template -------------------------------------------------------------------------------

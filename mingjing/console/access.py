@@ -97,3 +97,8 @@ def get_notification_for_user(user: AnyUser, notification_id: int) -> Notificati
 def get_token_for_user(user: AnyUser, token_id: int) -> ApiToken:
     """One's own API token, any token for an administrator; 404 otherwise."""
     return get_object_or_404(policy.tokens_for(user), pk=token_id)
+
+
+def get_staff_account_for_user(user: AnyUser, account_id: int) -> User:
+    """A staff account an administrator may manage; 404 otherwise (superusers included)."""
+    return get_object_or_404(policy.staff_for(user), pk=account_id)

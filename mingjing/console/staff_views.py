@@ -23,7 +23,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -31,10 +31,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from mingjing.accounts import staff
+from mingjing.accounts import policy, staff
 from mingjing.accounts.actions import StaffReport, do_import_staff_file, do_set_staff_active
 from mingjing.accounts.policy import Refused
-from mingjing.console.access import StaffRequest, permission_required
+from mingjing.console.access import StaffRequest, get_staff_account_for_user, permission_required
 from mingjing.datahub.reader import FileProblem
 
 ACCOUNTS_PER_PAGE = 50
@@ -86,7 +86,7 @@ def _staged_path(user_id: int, token: str) -> Path:
 
 def _list_page(request: StaffRequest, form: StaffSheetForm, *, problem: FileProblem | None = None,
                status: int = 200) -> HttpResponse:
-    accounts = staff.accounts_for(request.user)
+    accounts = policy.staff_for(request.user)
     query = request.GET.get("q", "").strip()[:64]
     if query:
         accounts = accounts.filter(
@@ -190,7 +190,7 @@ def _slips_href(request: StaffRequest, report: StaffReport) -> str:
 @require_POST
 @permission_required("staff.manage")
 def staff_set_active(request: StaffRequest, account_id: int) -> HttpResponse:
-    account = get_object_or_404(staff.accounts_for(request.user), pk=account_id)
+    account = get_staff_account_for_user(request.user, account_id)
     active = request.POST.get("active") == "1"
     try:
         do_set_staff_active(account=account, active=active, user=request.user)

@@ -102,7 +102,7 @@ def cell(value: object) -> str:
 
 # Which top navigation entry a page belongs to, by URL name.
 SECTIONS = {
-    "data": {"data", "upload", "batch", "batch_progress", "batch_rejects", "batch_retract"},
+    "data": {"data", "upload", "batch", "batch_progress", "batch_rejects", "batch_original", "batch_retract"},
     "models": {"models", "model_setting"},
     "runs": {"runs", "run", "run_progress"},
     "hits": {"hits", "hit"},
@@ -110,6 +110,9 @@ SECTIONS = {
     "tasks": {"tasks"},
     "cockpit": {"cockpit"},
     "audit": {"audit", "audit_verify"},
+    "staff": {"staff", "staff_template", "staff_upload", "staff_confirm", "staff_set_active"},
+    "account": {"account_security", "totp_confirm", "totp_remove", "password_change", "password_change_done",
+                "tokens", "token_create", "token_revoke"},
     "inbox": {"inbox", "inbox_read_all", "notification_read"},
 }
 
@@ -118,7 +121,7 @@ SECTIONS = {
 def section(context: template.Context) -> str:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
-    if match is None or match.namespace != "console":
+    if match is None or match.namespace not in ("console", ""):  # the account pages are not namespaced
         return ""
     return next((name for name, names in SECTIONS.items() if match.url_name in names), "")
 
