@@ -10,7 +10,10 @@ changed when refused.
 
 Outcomes: `200` a page or file; `ok` a write that took effect (a redirect in the console, 200 in
 the API); `403` refused; `404` not found for this user (outside their jurisdiction); `login` sent to
-the sign-in page; `401` the API without a usable token.
+the sign-in page; `401` the API without a usable token; `302` (the Django admin only) sent to the
+admin's own sign-in; `400` (the staff sheet upload without a file) let through to the form check.
+Personas (tests/personas.py): one per role, an officer of another township, a signed-in staff
+account without a role, anonymous.
 
 The world: county 110101 with township 001 (villages 201, 202) and township 002 (village 201),
 the departments 民政局 and 财政局. Alerts: `ours` (village 001-201, 民政局), `finance` (village

@@ -363,7 +363,14 @@ def submitter_kind(user: AnyUser | None) -> str:
 
 def markdown_table() -> str:
     """`docs/access.md`, generated from `PERMISSIONS` (`mingjing access doc`; a test keeps the
-    committed file equal to this)."""
+    committed file equal to this). In English whatever the active language: docs are English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        return _markdown_table()
+
+
+def _markdown_table() -> str:
     roles = list(Role)
     lines = [
         "# Access policy",
