@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,24 +21,13 @@ from django.test import override_settings
 from engine import BUILTIN_MODELS, BUILTIN_RULES_DIR
 from mingjing.analysis.evaluate import evaluate, show_key
 from mingjing.datahub.models import Batch
-from mingjing.demo.generator import generate
+from tests.demo_county import home_settings, smallest_county
 
 MODELS = list(BUILTIN_MODELS)  # the built-in models of models.md
 
 # The mark makes pytest-django set up the test database even when this module runs alone (the
 # module fixture below asks for `django_db_setup`, which only sets up what marked tests need).
 pytestmark = pytest.mark.django_db
-
-
-def smallest_county(out_dir: Path) -> dict[str, Any]:
-    """The generator needs room for its planted people; ask for 600 and take its minimum."""
-    try:
-        return generate(out_dir, persons=600, months=12)
-    except ValueError as exc:
-        minimum = re.search(r"at least (\d+)", str(exc))
-        if minimum is None:
-            raise
-        return generate(out_dir, persons=int(minimum.group(1)), months=12)
 
 
 def detect() -> dict[str, Any]:
@@ -58,14 +45,9 @@ def outcome(
     county = root / "county"
     manifest = smallest_county(county)
     home = root / "home"
-    dirs = {
-        name: home / name.removesuffix("_DIR").lower()
-        for name in ("LAKE_DIR", "ORIGINALS_DIR", "REJECTS_DIR", "STAGING_DIR", "LOG_DIR")
-    }
-    for path in dirs.values():
-        path.mkdir(parents=True)
+    dirs = home_settings(home)
     with (
-        override_settings(HOME=home, RULES_DIR=BUILTIN_RULES_DIR, **dirs),
+        override_settings(RULES_DIR=BUILTIN_RULES_DIR, **dirs),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):

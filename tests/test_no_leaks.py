@@ -56,8 +56,8 @@ from mingjing.datahub.actions import do_import_file
 from mingjing.datahub.contract import DATASETS
 from mingjing.datahub.models import Batch
 from mingjing.datahub.queries import read_dataset
+from tests.demo_county import home_settings, smallest_county
 from tests.personas import VILLAGE_ROLES, staff
-from tests.test_demo_evaluate import smallest_county
 
 pytestmark = pytest.mark.django_db
 
@@ -377,14 +377,9 @@ def outcome(
     county = root / "county"
     smallest_county(county)
     home = root / "home"
-    dirs = {
-        name: home / name.removesuffix("_DIR").lower()
-        for name in ("LAKE_DIR", "ORIGINALS_DIR", "REJECTS_DIR", "STAGING_DIR", "LOG_DIR")
-    }
-    for path in dirs.values():
-        path.mkdir(parents=True)
+    dirs = home_settings(home)
     with (
-        override_settings(HOME=home, RULES_DIR=BUILTIN_RULES_DIR, MEDIA_ROOT=home / "media", WEBHOOK_URLS=[], **dirs),
+        override_settings(RULES_DIR=BUILTIN_RULES_DIR, MEDIA_ROOT=home / "media", WEBHOOK_URLS=[], **dirs),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):

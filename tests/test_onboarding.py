@@ -27,7 +27,7 @@ from mingjing.accounts.models import Membership, Organisation
 from mingjing.accounts.staff import EXAMPLE_ROW, TEMPLATE_HEADERS, SheetRow
 from mingjing.alerts.models import Alert, Notification
 from mingjing.audit.models import AuditEntry
-from mingjing.demo.generator import generate
+from tests.demo_county import smallest_county
 
 pytestmark = pytest.mark.django_db
 
@@ -285,15 +285,6 @@ def test_the_demo_generator_does_not_need_django() -> None:
 
 
 # -- the README's "Set up a county", end to end -------------------------------------------------------
-
-
-def smallest_county(out_dir: Path) -> dict[str, Any]:
-    try:
-        return generate(out_dir, persons=600, months=12)
-    except ValueError as exc:
-        minimum = re.search(r"at least (\d+)", str(exc))
-        assert minimum is not None
-        return generate(out_dir, persons=int(minimum.group(1)), months=12)
 
 
 def test_a_county_is_set_up_from_an_empty_home_and_each_officer_sees_their_alerts_in_the_inbox(

@@ -12,7 +12,6 @@ pandas is a benchmark dependency: without it the module is skipped.
 from __future__ import annotations
 
 import io
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +28,7 @@ import engine
 from engine import BUILTIN_MODELS, BUILTIN_RULES_DIR, runner
 from mingjing.datahub.models import Batch
 from mingjing.datahub.queries import snapshot
-from mingjing.demo.generator import generate
+from tests.demo_county import home_settings, smallest_county
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -42,17 +41,6 @@ MODELS = list(BUILTIN_MODELS)
 pytestmark = pytest.mark.django_db
 
 
-def smallest_county(out_dir: Path) -> dict[str, Any]:
-    """The generator needs room for its planted people; ask for 600 and take its minimum."""
-    try:
-        return generate(out_dir, persons=600, months=12, seed=5)
-    except ValueError as exc:
-        minimum = re.search(r"at least (\d+)", str(exc))
-        if minimum is None:
-            raise
-        return generate(out_dir, persons=int(minimum.group(1)), months=12, seed=5)
-
-
 @pytest.fixture(scope="module")
 def outcome(
     tmp_path_factory: pytest.TempPathFactory, django_db_setup: None, django_db_blocker: Any
@@ -60,16 +48,11 @@ def outcome(
     """Generate and import a county (rolled back), then run both sides over its Parquet files."""
     root = tmp_path_factory.mktemp("pandas-reference")
     county = root / "county"
-    smallest_county(county)
+    smallest_county(county, seed=5)
     home = root / "home"
-    dirs = {
-        name: home / name.removesuffix("_DIR").lower()
-        for name in ("LAKE_DIR", "ORIGINALS_DIR", "REJECTS_DIR", "STAGING_DIR", "LOG_DIR")
-    }
-    for path in dirs.values():
-        path.mkdir(parents=True)
+    dirs = home_settings(home)
     with (
-        override_settings(HOME=home, **dirs),
+        override_settings(**dirs),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):

@@ -13,14 +13,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
-import engine
 from mingjing.accounts import policy, staff
 from mingjing.accounts.models import ROLE_KIND, Membership, Organisation, Role
 from mingjing.accounts.staff import RowProblem, SheetRow
+from mingjing.analysis.queries import rules
 from mingjing.audit.actions import record
 from mingjing.datahub.queries import read_dataset
 from mingjing.lib import regions as regions_lib
@@ -69,7 +68,7 @@ def _expected_organisations() -> dict[tuple[str, str, str], str]:
     programs = read_dataset("programs", ["department"])
     if programs is not None:
         departments |= {d for d in programs.column("department").to_pylist() if d}
-    departments |= {r.department for r in engine.load_rules(settings.RULES_DIR) if r.department != "program"}
+    departments |= {r.department for r in rules() if r.department != "program"}
     for name in departments:
         expected[(Organisation.Kind.DEPARTMENT, "", name)] = name
     return expected

@@ -4,6 +4,14 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+# Django 5.2's password length message has no Chinese in Django's own catalog yet: naming it here
+# keeps our translation of it when `makemessages` rewrites the catalogue.
+DJANGO_MESSAGES = (
+    ngettext_lazy("This password is too short. It must contain at least %d character.",
+                  "This password is too short. It must contain at least %d characters.", "min_length"),
+)
 
 
 class LoginForm(AuthenticationForm):
