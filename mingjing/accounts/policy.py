@@ -7,8 +7,9 @@ Two questions, answered here and nowhere else:
    against the permission's scope (the batch's owning department, the alert's jurisdiction, ...).
    `require(...)` is the same question raising `Refused` with a bilingual reason.
 2. **Which objects may this user see?** One queryset per kind: `batches_for`, `runs_for`,
-   `hits_for`, `alerts_for`, `talks_for`, `audit_for`, `tokens_for`, `staff_for`. Views start from these and fetch
-   single objects through `console/access.py`, which answers 404 for anything outside them.
+   `hits_for`, `alerts_for`, `talks_for`, `audit_for`, `tokens_for`, `staff_for`. Views start
+   from these and fetch single objects through `console/access.py`, which answers 404 for
+   anything outside them.
 
 The command line runs as the instance's operator (shell access to the server is more than any
 role), so actions called with `user=None` are the system's own and skip the role check; they are
@@ -308,9 +309,10 @@ def alert_actions(user: AnyUser | None, alert: Any, now: dt.datetime | None = No
         return set()
     org = organisation_of(user)
     county = role in COUNTY
-    handler = has(user, "alert.handle") and (county or (org is not None and org.pk in (alert.department_id, alert.township_id)))
+    routed_here = org is not None and org.pk in (alert.department_id, alert.township_id)
+    handler = has(user, "alert.handle") and (county or routed_here)
     actions: set[str] = set()
-    if county and alert.status != Alert.Status.CLOSED:
+    if has(user, "alert.reassign") and alert.status != Alert.Status.CLOSED:
         actions.add("reassign")
     if handler:
         actions |= {
@@ -323,7 +325,8 @@ def alert_actions(user: AnyUser | None, alert: Any, now: dt.datetime | None = No
         and alert.result_by_kind == Organisation.Kind.DEPARTMENT
         and org is not None and org.region_code == alert.township_code
     )
-    if alert.status == Alert.Status.UNDER_REVIEW and alert.result_by_id != user.pk and (county or township_above):  # type: ignore[union-attr]
+    if (alert.status == Alert.Status.UNDER_REVIEW and has(user, "alert.review")
+            and alert.result_by_id != user.pk and (county or township_above)):
         actions.add("review")
     return actions
 

@@ -115,7 +115,7 @@ def _query_string(params: QueryDict, **changes: str) -> str:
 
 
 @require_GET
-@staff_required
+@permission_required("alert.view")
 def alert_list(request: StaffRequest) -> HttpResponse:
     form, filt, names = _list_filter(request)
     visible = policy.alerts_for(request.user)
@@ -275,7 +275,7 @@ def _detail(request: StaffRequest, alert: Alert, *, bound: dict[str, f.ActionFor
 
 
 @require_GET
-@staff_required
+@permission_required("alert.view")
 def alert_detail(request: StaffRequest, alert_id: int) -> HttpResponse:
     return _detail(request, get_alert_for_user(request.user, alert_id))
 
@@ -301,7 +301,7 @@ def alert_act(request: StaffRequest, alert_id: int, action: str) -> HttpResponse
 
 
 @require_GET
-@staff_required
+@permission_required("alert.view")
 def attachment_download(request: StaffRequest, alert_id: int, attachment_id: int) -> FileResponse:
     attachment = get_attachment_for_user(request.user, alert_id, attachment_id)
     try:
@@ -387,7 +387,7 @@ def _money(value: Decimal | None) -> str:
 
 
 @require_GET
-@staff_required
+@permission_required("cockpit.view")
 def cockpit(request: StaffRequest) -> HttpResponse:
     """County → township → village, each level only within the user's jurisdiction: a scope the
     user does not see is 404, like an alert they do not see."""

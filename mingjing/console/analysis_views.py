@@ -158,7 +158,7 @@ def run_progress(request: StaffRequest, run_id: int) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@permission_required("hit.view")
 def hits(request: StaffRequest) -> HttpResponse:
     form = HitFilterForm(request.GET)
     filters = form.filters()
@@ -183,7 +183,7 @@ def hits(request: StaffRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@permission_required("hit.view")
 def hit(request: StaffRequest, hit_id: int) -> HttpResponse:
     hit = get_hit_for_user(request.user, hit_id)
     subject = present_subject(hit, request.user, "page")

@@ -42,7 +42,7 @@ def _data_page(
 
 
 @require_GET
-@staff_required
+@permission_required("batch.view")
 def data(request: StaffRequest) -> HttpResponse:
     return _data_page(request, UploadForm())
 
@@ -76,7 +76,7 @@ def upload(request: StaffRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@permission_required("batch.view")
 def batch(request: StaffRequest, batch_id: int) -> HttpResponse:
     return render(
         request, "console/batch.html", {"batch": get_batch_for_user(request.user, batch_id)}
@@ -84,7 +84,7 @@ def batch(request: StaffRequest, batch_id: int) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@permission_required("batch.view")
 def batch_progress(request: StaffRequest, batch_id: int) -> HttpResponse:
     """The report fragment the batch page polls with htmx while the import is queued or running."""
     return render(
