@@ -54,10 +54,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
-    "django_tasks_db",
-    "axes",  # sign-in throttling and lockout (accounts/signals.py records lockouts)
+    # Third-party apps under configs that name them in Chinese (accounts/vendor_apps.py).
+    "mingjing.accounts.vendor_apps.TasksDbConfig",
+    "mingjing.accounts.vendor_apps.AxesConfig",  # sign-in throttling and lockout (accounts/signals.py records lockouts)
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "mingjing.accounts.vendor_apps.TotpConfig",
     "mingjing.accounts",
     "mingjing.datahub",
     "mingjing.analysis",

@@ -162,8 +162,9 @@ def test_the_admin_shows_our_objects_in_chinese(diana: User) -> None:
     index = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "组织与账号" in index and "人员归属" in index and ">组织<" in index
     assert "明镜系统管理" in index and "Django" not in index.split("<body", 1)[1].split("</header>")[0]
-    for english in ("Organisation", "Membership", "Accounts"):
+    for english in ("Organisation", "Membership", "Accounts", "Axes", "Otp", "Tasks", "Model name", "Add link"):
         assert english not in index
+    assert "登录尝试" in index and "双因素认证(TOTP)" in index and "后台任务" in index  # third-party apps too
     listing = client.get("/admin/accounts/organisation/").content.decode()
     assert "类别" in listing and "区划代码" in listing and "名称" in listing
     membership = Membership.objects.get(user=diana)
