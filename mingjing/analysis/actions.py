@@ -14,6 +14,7 @@ from django.utils import timezone
 import engine
 from engine import EngineSettings, ModelResult, Rule, RuleError
 from mingjing.accounts import policy
+from mingjing.analysis import queries
 from mingjing.analysis.models import Hit, ModelSetting, Run, RunModel
 from mingjing.audit.actions import record
 from mingjing.datahub import queries as datahub_queries
@@ -26,12 +27,6 @@ class RunProblem(ValueError):
         super().__init__(f"{zh}\n{en}")
         self.zh = zh
         self.en = en
-
-
-def load_rules() -> list[Rule]:
-    from mingjing.analysis.queries import rules
-
-    return rules()
 
 
 def parse_param_overrides(items: list[str]) -> dict[str, dict[str, str]]:
@@ -50,7 +45,7 @@ def parse_param_overrides(items: list[str]) -> dict[str, dict[str, str]]:
 
 
 def _selected_rules(codes: list[str]) -> list[Rule]:
-    rules = load_rules()
+    rules = queries.rules()
     by_code = {r.code: r for r in rules}
     unknown = [c for c in codes if c not in by_code]
     if unknown:
@@ -221,7 +216,7 @@ _UPDATED_FIELDS = [
 
 def do_update_model_setting(*, code: str, user: User | None, enabled: bool, params: dict[str, Any]) -> ModelSetting:
     policy.require_unless_system(user, "model.configure")
-    rules = {r.code: r for r in load_rules()}
+    rules = {r.code: r for r in queries.rules()}
     if code not in rules:
         raise RunProblem(f"未知的模型 {code}", f"unknown model {code}")
     try:

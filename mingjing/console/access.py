@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
@@ -26,7 +26,7 @@ from mingjing.api.models import ApiToken
 from mingjing.datahub.models import Batch
 
 View = Callable[..., HttpResponseBase]
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = policy.AnyUser
 
 
 class StaffRequest(HttpRequest):
