@@ -11,7 +11,8 @@ Showing full identifiers is recorded in the trail by the caller's action (`do_vi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from engine.explain import mask_account, mask_id
@@ -38,8 +39,26 @@ class Subject:
     name: str
     id_number: str
     account_no: str
-    explanation: str
-    observed: str  # the value the rule compared with its threshold ("账户名“张三”…")
+    hit: Any = field(repr=False)
+    hide_names: bool = field(repr=False)
+
+    # The texts are masked when read, not when the subject is made: lists never read them, and
+    # their rows come without the hit's query output (`values`), which masking them needs.
+
+    @cached_property
+    def explanation(self) -> str:
+        return self._present(self.hit.explanation)
+
+    @cached_property
+    def observed(self) -> str:
+        """The value the rule compared with its threshold ("账户名“张三”…")."""
+        return self._present(self.hit.observed)
+
+    def _present(self, text: str | None) -> str:
+        text = text or ""  # the engine masks ID numbers in explanations; other texts may quote them
+        if self.hide_names:
+            text = _mask_names_in(text, _people_named(self.hit))
+        return text if self.full else mask_ids_in(text)
 
 
 def _mode(obj: Any, user: Any, purpose: Purpose) -> tuple[bool, bool]:
@@ -64,14 +83,13 @@ def _is_person_name(column: str) -> bool:
 
 
 def _people_named(hit: Any) -> list[str]:
-    """Every person's name a hit's texts may quote: its subject, and the names in its query
-    output and evidence (account holders, relatives, officials), longest first."""
+    """Every person's name a hit's texts may quote, longest first. The engine renders the
+    explanation and the observed value from the hit's query output (`values`): its subject, and
+    whoever else the rule selects (account holders, relatives, officials)."""
     names = {hit.name or ""}
-    rows = [hit.values or {}] + [item.get("values") or {} for item in hit.evidence or []]
-    for row in rows:
-        for column, value in row.items():
-            if _is_person_name(column):
-                names |= set(value) if isinstance(value, list) else {value}
+    for column, value in (hit.values or {}).items():
+        if _is_person_name(column):
+            names |= set(value) if isinstance(value, list) else {value}
     return sorted((str(n) for n in names if n and len(str(n)) > 1), key=len, reverse=True)
 
 
@@ -92,22 +110,13 @@ def present_subject(obj: Any, user: Any, purpose: Purpose = "list") -> Subject:
     message to a group)."""
     hit = _hit(obj)
     full, hide_names = _mode(obj, user, purpose)
-    name = hit.name or ""
-    explanation = hit.explanation or ""  # the engine masks ID numbers in explanations
-    observed = hit.observed or ""
-    if hide_names:
-        people = _people_named(hit)
-        explanation, observed = _mask_names_in(explanation, people), _mask_names_in(observed, people)
-        name = mask_name(name)
-    if not full:
-        explanation, observed = mask_ids_in(explanation), mask_ids_in(observed)
     return Subject(
         full=full,
-        name=name,
+        name=mask_name(hit.name) if hide_names else hit.name or "",
         id_number=hit.id_number if full else mask_id(hit.id_number),
         account_no=(hit.account_no or "") if full else mask_account(hit.account_no),
-        explanation=explanation,
-        observed=observed,
+        hit=hit,
+        hide_names=hide_names,
     )
 
 
