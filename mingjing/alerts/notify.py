@@ -8,9 +8,7 @@ presenter's message form of the subject, which masks names too.
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -21,6 +19,7 @@ from django.db import transaction
 from mingjing.accounts.models import Organisation
 from mingjing.accounts.presenter import present_message
 from mingjing.alerts.models import Alert, Notification, Talk
+from mingjing.lib.webhooks import post_json
 
 logger = logging.getLogger("mingjing.alerts")
 LEVEL_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -47,18 +46,6 @@ def webhook_body(title: str, text: str, url: str = "") -> dict[str, object]:
     return {"msgtype": "markdown", "markdown": {"title": title, "text": content, "content": content}}
 
 
-def _post(url: str, body: dict[str, object]) -> None:
-    request = urllib.request.Request(
-        url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-        headers={"Content-Type": "application/json; charset=utf-8"}, method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # configured URLs only
-            response.read()
-    except Exception:
-        logger.exception("webhook %s failed", url)
-
-
 def send(users: Iterable[User], kind: str, title: str, text: str, alert: Alert | None = None) -> None:
     """Inbox rows, e-mails and webhook posts, all after commit."""
     recipients = list({u.pk: u for u in users}.values())
@@ -76,7 +63,7 @@ def send(users: Iterable[User], kind: str, title: str, text: str, alert: Alert |
             except Exception:
                 logger.exception("mail for %s failed", kind)
         for hook in settings.WEBHOOK_URLS:
-            _post(hook, webhook_body(title, group_text, url))
+            post_json(hook, webhook_body(title, group_text, url), timeout=5, logger=logger, what="webhook")
 
     transaction.on_commit(deliver)
 

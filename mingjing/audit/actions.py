@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import os
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from mingjing.accounts import policy
 from mingjing.audit import checkpoints, queries
 from mingjing.audit.checkpoints import Checkpoint
 from mingjing.audit.models import AuditEntry
+from mingjing.lib.webhooks import post_json
 
 logger = logging.getLogger("mingjing.audit")
 
@@ -231,15 +231,7 @@ def _send_to_witness(point: Checkpoint) -> None:
     the file already holds it."""
     body = {"instance": settings.BASE_URL, "audit_checkpoint": point.signed()}
     if settings.AUDIT_WITNESS_URL:
-        request = urllib.request.Request(
-            settings.AUDIT_WITNESS_URL, data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-            headers={"Content-Type": "application/json; charset=utf-8"}, method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # the configured URL only
-                response.read()
-        except Exception:
-            logger.exception("audit witness %s failed", settings.AUDIT_WITNESS_URL)
+        post_json(settings.AUDIT_WITNESS_URL, body, timeout=10, logger=logger, what="audit witness")
     if settings.AUDIT_WITNESS_EMAILS:
         text = (
             f"明镜审计检查点 / Mingjing audit checkpoint\n\n"
