@@ -61,6 +61,11 @@ class Subject:
         return text if self.full else mask_ids_in(text)
 
 
+def exports_in_full(user: Any) -> bool:
+    """Whether `user`'s exports carry full identifiers: the county's only."""
+    return policy.is_county(user)
+
+
 def _mode(obj: Any, user: Any, purpose: Purpose) -> tuple[bool, bool]:
     """(full identifiers, masked names) for this user, object and purpose."""
     if purpose == "message" or user is None:
@@ -68,7 +73,7 @@ def _mode(obj: Any, user: Any, purpose: Purpose) -> tuple[bool, bool]:
     if purpose == "page":
         full = policy.can(user, "subject.full", obj)
     elif purpose == "export":
-        full = policy.is_county(user)
+        full = exports_in_full(user)
     else:
         full = False
     return full, policy.is_village(user)

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openpyxl import Workbook
 
 from mingjing.accounts import policy
-from mingjing.accounts.presenter import present_evidence, present_subject
+from mingjing.accounts.presenter import exports_in_full, present_evidence, present_subject
 from mingjing.alerts import actions, queries
 from mingjing.alerts.actions import ActionRefused
 from mingjing.alerts.models import Alert, Notification
@@ -153,7 +153,7 @@ def alert_export(request: StaffRequest) -> HttpResponse:
     """The current filter as an XLSX file, subjects as the presenter shows them for an export
     (in full to the county only); every export is recorded with its filter and row count."""
     _form, filt, names = _list_filter(request)
-    full_id = False
+    full_id = exports_in_full(request.user)
     alerts = queries.sort_alerts(queries.filter_alerts(policy.alerts_for(request.user), filt), filt.sort)
     alerts = alerts.select_related("hit", "department", "township").defer(
         "hit__evidence", "hit__values", "hit__key")
@@ -170,7 +170,6 @@ def alert_export(request: StaffRequest) -> HttpResponse:
     for a in alerts.iterator(chunk_size=2000):
         hit = a.hit
         subject = present_subject(a, request.user, "export")
-        full_id = full_id or subject.full
         sheet.append([_cell(v) for v in (
             a.pk, a.model, catalogue[a.model].title if a.model in catalogue else "", a.get_level_display(),
             a.get_status_display(), a.colour, _("yes") if a.supervised else "",
