@@ -27,6 +27,7 @@ from django.utils import translation
 from mingjing.accounts.models import Role
 from mingjing.datahub.contract import Column, Dataset, Kind
 from mingjing.datahub.reader import FileProblem, open_source
+from mingjing.lib.spreadsheets import looks_like_formula
 
 # The sheet as the reader sees it: canonical columns and the headers counties use for them.
 SHEET = Dataset(
@@ -61,8 +62,6 @@ ROLE_NAMES: dict[Role, tuple[str, ...]] = {
 MAX_LENGTH = {"name": 30, "phone": 20, "organisation": 64, "role": 32, "email": 254}
 COLUMN_ZH = {"name": "姓名", "phone": "手机", "organisation": "组织", "role": "角色", "email": "邮箱"}
 PHONE = re.compile(r"^1[3-9]\d{9}$")
-# What a spreadsheet would run as a formula (CSV injection): refused in every text cell.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed by hand
 
 
@@ -179,7 +178,7 @@ def check_row(row: SheetRow) -> list[RowProblem]:
         if len(value) > limit:
             problem(f"{COLUMN_ZH[column]}过长：{len(value)} 个字符，最多 {limit} 个",
                     f"{column} is too long: {len(value)} characters, at most {limit}")
-        elif column != "phone" and value.startswith(FORMULA_START):
+        elif column != "phone" and looks_like_formula(value):
             problem(f"{COLUMN_ZH[column]}“{value}”以 {value[0]!r} 开头，像是表格公式，不予接受",
                     f"{column} '{value}' starts with {value[0]!r} like a spreadsheet formula; refused")
     if problems:

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 
 from engine.explain import mask_account, mask_id
 from mingjing.analysis.models import Hit
+from mingjing.lib.spreadsheets import defuse
 
 FORMATS = ("csv", "json", "xlsx")
 
@@ -72,7 +73,6 @@ _DB_FIELDS = [
 ]
 # Free-text cells that a spreadsheet could take for a formula (CSV/XLSX injection).
 _TEXT_COLUMNS = ("name", "observed", "explanation", "department")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 2000
 
 
@@ -126,11 +126,6 @@ def export_rows(hits: QuerySet[Hit], *, mask: bool) -> Iterator[dict[str, Any]]:
         }
 
 
-def _defuse(value: str) -> str:
-    """A leading apostrophe keeps a spreadsheet from evaluating text as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     """UTF-8 with BOM (Excel on Chinese Windows needs it); amounts as `1234.50`."""
     writer = csv.writer(out, lineterminator="\r\n")
@@ -139,7 +134,7 @@ def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     for row in rows:
         cells = dict(row)
         for name in _TEXT_COLUMNS:
-            cells[name] = _defuse(cells[name] or "")
+            cells[name] = defuse(cells[name] or "")
         cells["amount"] = f"{row['amount']:.2f}"
         cells["seen_in_latest"] = "true" if row["seen_in_latest"] else "false"
         writer.writerow([cells[c] for c in COLUMNS])

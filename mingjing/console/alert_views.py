@@ -44,6 +44,7 @@ from mingjing.console.access import (
 )
 from mingjing.datahub.queries import region_names
 from mingjing.lib import regions
+from mingjing.lib.spreadsheets import defuse
 
 ALERTS_PER_PAGE = 50
 TASKS_PER_PAGE = 50
@@ -142,9 +143,7 @@ def _cell(value: Any) -> Any:
     (=, +, -, @ first) kept as text."""
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return defuse(value) if isinstance(value, str) else value
 
 
 @require_GET
