@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "mingjing.alerts",
     "mingjing.api",
     "mingjing.console",
+    "mingjing.portal",  # the villager portal (码上监督): public pages, disclosures, subscriptions
     "mingjing.demo",  # the `demo` command (the generator itself needs no Django)
 ]
 
@@ -202,6 +203,24 @@ ENGINE_MEMORY_LIMIT = os.getenv("MINGJING_ENGINE_MEMORY_LIMIT", "4GB")
 SPARK_MASTER = os.getenv("MINGJING_SPARK_MASTER", "local[2]")
 # Problem models: the built-in rule files, or a county's own folder of them.
 RULES_DIR = Path(os.getenv("MINGJING_RULES_DIR", BASE_DIR / "engine" / "rules"))
+
+# The villager portal (mingjing/portal/). Self-lookup: failures per ID number before it is locked,
+# for how long, and lookups per client (a hashed address, kept in the cache only) per minute.
+PORTAL_FILES_DIR = HOME / "portal"
+PORTAL_LOOKUP_FAILURES = int(os.getenv("MINGJING_PORTAL_LOOKUP_FAILURES", "5"))
+PORTAL_LOOKUP_LOCK_MINUTES = int(os.getenv("MINGJING_PORTAL_LOOKUP_LOCK_MINUTES", "30"))
+PORTAL_LOOKUPS_PER_MINUTE = int(os.getenv("MINGJING_PORTAL_LOOKUPS_PER_MINUTE", "10"))
+# Subscribers' messages: an SMS gateway (JSON POST) and/or WeChat's subscribe-message API; with
+# neither, messages stay in the outbox staff can read (/console/portal/outbox/).
+PORTAL_SMS_URL = os.getenv("MINGJING_SMS_URL", "")
+PORTAL_SMS_TOKEN = os.getenv("MINGJING_SMS_TOKEN", "")
+PORTAL_WECHAT_URL = os.getenv("MINGJING_WECHAT_URL", "")  # e.g. https://api.weixin.qq.com/cgi-bin/message/subscribe/send
+PORTAL_WECHAT_TOKEN = os.getenv("MINGJING_WECHAT_ACCESS_TOKEN", "")
+PORTAL_WECHAT_TEMPLATE = os.getenv("MINGJING_WECHAT_TEMPLATE_ID", "")
+# Posters: a font with Chinese glyphs to embed in the PDF (default: Debian's fonts-noto-cjk).
+PORTAL_PDF_FONT = os.getenv("MINGJING_PDF_FONT", "")
+# Where a public rate limit keeps its counts: per process unless a shared cache is configured.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mingjing"}}
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from mingjing.accounts.models import Organisation, Role
+from mingjing.lib import regions
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
 
@@ -92,6 +93,23 @@ PERMISSIONS: dict[str, Grant] = {
     "org.sync": Grant(frozenset({Role.COUNTY_ADMIN}), "the county's organisations", "同步组织机构"),
     "token.own": Grant(ALL, "their own API tokens", "管理自己的接口令牌"),
     "token.manage": Grant(frozenset({Role.COUNTY_ADMIN}), "every API token", "管理所有接口令牌"),
+    # the villager portal: what villages publish (anyone reads it published, without signing in)
+    "disclosure.view": Grant(COUNTY | {Role.TOWNSHIP_OFFICER} | VILLAGE, "drafts and history: county all; "
+                             "township its villages; village its own", "查看公开事项(含草稿)"),
+    "disclosure.write": Grant(VILLAGE, "their own village: draft, submit, correct", "起草和更正公开事项"),
+    "disclosure.approve": Grant(frozenset({Role.VILLAGE_SUPERVISOR}), "their own village; never an item "
+                                "they drafted", "审核公开事项(村务监督委员会)"),
+    "disclosure.import": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "county: any village; township: its "
+                               "villages (items arrive awaiting the village's approval)", "批量导入公开事项"),
+    "disclosure.categories": Grant(frozenset({Role.COUNTY_ADMIN}), "the county's categories and deadlines",
+                                   "管理公开目录和时限"),
+    "policy.edit": Grant(COUNTY, "every programme's public policy text", "编辑惠民政策清单"),
+    "power.edit": Grant(COUNTY | VILLAGE, "county: the basic list; village: its own additions",
+                        "编辑小微权力清单"),
+    "outbox.view": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "county: all; township: its villages' "
+                         "subscribers (numbers masked)", "查看订阅消息发件箱"),
+    "poster.print": Grant(COUNTY | {Role.TOWNSHIP_OFFICER} | VILLAGE, "county: any township; township: its "
+                          "own; village: its own village", "打印二维码海报和户廉码"),
 }
 
 
@@ -178,6 +196,35 @@ def _sees_subject(user: AnyUser, obj: Any) -> bool:
     return alert is not None and _sees_alert(user, alert)
 
 
+def governs(user: AnyUser | None, region_code: str) -> bool:
+    """Whether a village (or township) code is within the user's own area: the county all, a
+    township commission its township, a village itself; departments govern no territory."""
+    role = role_of(user)
+    if role in COUNTY:
+        return True
+    org = organisation_of(user)
+    if org is None or not region_code:
+        return False
+    if role == Role.TOWNSHIP_OFFICER:
+        return regions.within(region_code, org.region_code)
+    if role in VILLAGE:
+        return region_code == org.region_code
+    return False
+
+
+def _governs_obj(user: AnyUser, obj: Any) -> bool:
+    """Objects carrying a `village_code` (disclosures, micro-power items, subscriptions), or a
+    region code given as text (posters of a township or village)."""
+    code = obj if isinstance(obj, str) else obj.village_code
+    if not code:  # the county's own (the basic micro-power list)
+        return is_county(user)
+    return governs(user, code)
+
+
+def _approves(user: AnyUser, disclosure: Any) -> bool:
+    return _governs_obj(user, disclosure) and disclosure.created_by_id != user.pk
+
+
 SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "batch.retract": _owns_batch,
     "batch.rejects": _owns_batch,
@@ -185,6 +232,13 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "subject.full": _sees_subject,
     "alert.view": _sees_alert,
     "token.own": lambda user, token: token.user_id == user.pk,
+    "disclosure.view": _governs_obj,
+    "disclosure.write": _governs_obj,
+    "disclosure.approve": _approves,
+    "disclosure.import": _governs_obj,
+    "power.edit": _governs_obj,
+    "outbox.view": _governs_obj,
+    "poster.print": _governs_obj,
 }
 
 
@@ -279,6 +333,48 @@ def staff_for(user: AnyUser | None) -> QuerySet[Any]:
             .select_related("membership__organisation")
             .order_by("membership__organisation__kind", "membership__organisation__region_code",
                       "membership__organisation__name", "username"))
+
+
+def _governed(user: AnyUser | None, field: str = "village_code") -> Q:
+    """`governs` as a condition on a region-code field."""
+    role = role_of(user)
+    if role in COUNTY:
+        return Q()
+    org = organisation_of(user)
+    if org is None:
+        return Q(pk__in=[])
+    if role == Role.TOWNSHIP_OFFICER:
+        return Q(**{f"{field}__startswith": org.region_code[:9]})
+    if role in VILLAGE:
+        return Q(**{field: org.region_code})
+    return Q(pk__in=[])
+
+
+def disclosures_for(user: AnyUser | None) -> QuerySet[Any]:
+    """Every version and draft of the disclosures of the villages the user governs."""
+    from mingjing.portal.models import Disclosure
+
+    if not has(user, "disclosure.view"):
+        return Disclosure.objects.none()
+    return Disclosure.objects.filter(_governed(user)).select_related("category", "created_by", "approved_by")
+
+
+def power_items_for(user: AnyUser | None) -> QuerySet[Any]:
+    """The county's basic list and the additions of the villages the user governs."""
+    from mingjing.portal.models import PowerItem
+
+    if not has(user, "power.edit"):
+        return PowerItem.objects.none()
+    return PowerItem.objects.filter(Q(village_code="") | _governed(user))
+
+
+def messages_for(user: AnyUser | None) -> QuerySet[Any]:
+    """The outbox: messages to subscribers of the villages the user governs."""
+    from mingjing.portal.models import OutboundMessage
+
+    if not has(user, "outbox.view"):
+        return OutboundMessage.objects.none()
+    return OutboundMessage.objects.filter(_governed(user, "subscription__village_code")).select_related("subscription")
 
 
 def jurisdiction_key(user: AnyUser | None) -> str:

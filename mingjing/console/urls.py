@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from mingjing.console import alert_urls, analysis_views, audit_urls, staff_urls, token_urls, views
+from mingjing.portal import urls as portal_urls
+
+from mingjing.console import alert_urls, analysis_views, audit_urls, portal_views, staff_urls, token_urls, views
 
 app_name = "console"
 urlpatterns = [
@@ -24,4 +26,6 @@ urlpatterns = [
     *audit_urls.urlpatterns,  # the audit trail (audit_views.py)
     *staff_urls.urlpatterns,  # staff accounts (staff_views.py)
     *token_urls.urlpatterns,  # API tokens (token_views.py)
+    path("portal/", portal_views.hub, name="portal"),  # the villager portal's staff pages
+    *portal_urls.console_urlpatterns,  # disclosures, policies, micro-power list, outbox, posters
 ]

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mingjing.accounts import policy
 from mingjing.audit.actions import record
-from mingjing.datahub import lake, queries
+from mingjing.datahub import lake, queries, signals
 from mingjing.datahub.contract import DATASETS
 from mingjing.datahub.models import Batch
 from mingjing.datahub.normalise import arrow_schema, normalise_chunk
@@ -248,6 +248,9 @@ def _import_into(
         raise
     logger.info("batch %s (%s) active: %s read, %s loaded, %s rejected", batch.pk, batch.dataset,
                 done, writer.rows, rejects.count)
+    for receiver, outcome in signals.batch_activated.send_robust(sender=Batch, batch=batch):
+        if isinstance(outcome, Exception):
+            logger.error("after batch %s: %s failed: %r", batch.pk, getattr(receiver, "__name__", receiver), outcome)
 
 
 _QUOTED = re.compile(r"“[^”]*”|'[^']*'")
