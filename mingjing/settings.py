@@ -219,8 +219,13 @@ PORTAL_WECHAT_TOKEN = os.getenv("MINGJING_WECHAT_ACCESS_TOKEN", "")
 PORTAL_WECHAT_TEMPLATE = os.getenv("MINGJING_WECHAT_TEMPLATE_ID", "")
 # Posters: a font with Chinese glyphs to embed in the PDF (default: Debian's fonts-noto-cjk).
 PORTAL_PDF_FONT = os.getenv("MINGJING_PDF_FONT", "")
-# Where a public rate limit keeps its counts: per process unless a shared cache is configured.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mingjing"}}
+# Where public rate limits keep their counts: Redis shared by every server process when
+# MINGJING_REDIS_URL is set (production: several workers), else each process's own memory.
+if REDIS_URL := os.getenv("MINGJING_REDIS_URL", ""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "mingjing"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mingjing"}}
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,15 @@ def home(tmp_path: Path, settings: LazySettings) -> Path:
     # Hashing test passwords with PBKDF2's full cost would take half a second per persona.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.FILE_UPLOAD_TEMP_DIR = str(settings.STAGING_DIR)
+    settings.PORTAL_FILES_DIR = home / "portal"
+    # Public rate limits count in the cache: each test starts with none used.
+    from django.core.cache import cache
+
+    cache.clear()
+    # Portal visits counted in memory by an earlier test are not this test's.
+    from mingjing.portal import visits
+
+    visits.discard()
     return home
 
 

@@ -360,8 +360,63 @@ def notify_some(township: str) -> int:
     return Notification.objects.count()
 
 
+# -- the public walk: the portal as anybody sees it ----------------------------------------------------
+
+PUBLIC_PAGES = 600  # pages crawled from the county index at most
+PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")  # a mainland mobile number standing alone
+HREF = re.compile(r'href="(/(?:v|h)/[^"#]*)"')
+
+
+@dataclass
+class PublicWalk:
+    pages: int = 0
+    lists: int = 0  # masked payment lists read
+    leaks: list[Leak] = field(default_factory=list)
+    phones: list[Leak] = field(default_factory=list)
+    full_names: list[Leak] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def walk_public(known: Identifiers, paid_names: set[str]) -> PublicWalk:
+    """Every public page reachable from the county index (no sign-in), breadth first, plus a
+    successful self-lookup: no full ID or account number, no phone number, and no full name of a
+    paid person (public lists show the surname only) anywhere."""
+    from django.urls import reverse
+
+    out = PublicWalk()
+    client = Client()
+    queue, seen = [reverse("portal:index")], set()
+    while queue and out.pages < PUBLIC_PAGES:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url, follow=url.startswith("/h/"))
+        out.pages += 1
+        out.statuses[url] = response.status_code
+        text = _text(response)
+        if "/subsidies/" in url and text.count("<tr") > 2:
+            out.lists += 1
+        for value in known.find(text):
+            masked = known.masked(value)
+            out.leaks.append(Leak(url, masked, _around(text, value, masked.split()[-1])))
+        out.phones += [Leak(url, "phone " + m[:3] + "****" + m[-4:]) for m in PHONE.findall(text)]
+        visible = re.sub(r"<[^>]*>", " ", text)
+        out.full_names += [Leak(url, "full name " + n[0] + "*") for n in paid_names if n in visible]
+        queue += [link.replace("&amp;", "&") for link in HREF.findall(text)]
+    return out
+
+
+def paid_people() -> set[str]:
+    """The full names (3 characters or more, so that no village or programme word matches by
+    chance) of everybody the payment rolls pay."""
+    table = read_dataset("payments", ["name"])
+    return {n for n in set(table.column("name").to_pylist()) if n and len(n) >= 3} if table is not None else set()
+
+
 @dataclass
 class Outcome:
+    public: PublicWalk
     walked: dict[str, Walked]
     places: dict[str, str]
     alerts: int
@@ -409,7 +464,11 @@ def outcome(
             started = time.perf_counter()
             walked[name] = Walker(user, known, places).walk()
             walked[name].seconds = time.perf_counter() - started
-        result = Outcome(walked, places, alerts.count(), Hit.objects.count(), notifications)
+        from mingjing.portal.demo import seed_demo
+
+        seed_demo()
+        public = walk_public(known, paid_people())
+        result = Outcome(public, walked, places, alerts.count(), Hit.objects.count(), notifications)
         transaction.set_rollback(True)
     yield result
 
@@ -447,3 +506,21 @@ def test_full_identifiers_do_appear_where_the_policy_allows_them(outcome: Outcom
 def test_village_roles_never_see_a_full_name(outcome: Outcome, role: str) -> None:
     shown = sorted({str(leak) for leak in outcome.walked[role].name_leaks})
     assert not shown, f"{role}: {len(shown)} full names:\n" + "\n".join(shown[:40])
+
+
+def test_the_public_walk_reads_the_portal(outcome: Outcome) -> None:
+    """The positive control: the crawl reached village pages, disclosures and payment lists."""
+    public = outcome.public
+    assert public.pages >= 50, public.statuses
+    assert public.lists >= 1, "no masked payment list was read"
+    assert not [u for u, status in public.statuses.items() if status >= 500], public.statuses
+
+
+def test_no_public_page_shows_a_full_identifier_or_phone_number(outcome: Outcome) -> None:
+    public = outcome.public
+    assert not public.leaks, "\n".join(map(str, public.leaks[:20]))
+    assert not public.phones, "\n".join(map(str, public.phones[:20]))
+
+
+def test_public_lists_show_surnames_only(outcome: Outcome) -> None:
+    assert not outcome.public.full_names, "\n".join(map(str, outcome.public.full_names[:20]))

@@ -108,6 +108,7 @@ PERMISSIONS: dict[str, Grant] = {
                         "编辑小微权力清单"),
     "outbox.view": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "county: all; township: its villages' "
                          "subscribers (numbers masked)", "查看订阅消息发件箱"),
+    "outbox.resend": Grant(COUNTY, "failed messages", "重发发送失败的订阅消息"),
     "poster.print": Grant(COUNTY | {Role.TOWNSHIP_OFFICER} | VILLAGE, "county: any township; township: its "
                           "own; village: its own village", "打印二维码海报和户廉码"),
 }
@@ -365,7 +366,10 @@ def power_items_for(user: AnyUser | None) -> QuerySet[Any]:
 
     if not has(user, "power.edit"):
         return PowerItem.objects.none()
-    return PowerItem.objects.filter(Q(village_code="") | _governed(user))
+    governed = _governed(user)
+    if not governed:  # the county: `Q(...) | Q()` would drop the empty side and keep the basic list only
+        return PowerItem.objects.all()
+    return PowerItem.objects.filter(Q(village_code="") | governed)
 
 
 def messages_for(user: AnyUser | None) -> QuerySet[Any]:

@@ -327,10 +327,11 @@ def model_catalogue() -> dict[str, ModelInfo]:
     """Problem models' titles and parameter labels, for lists and detail pages (from the one
     cached rule loader; a broken rule file is reported by `mingjing rules check`)."""
     from engine.rules import RuleError
-    from mingjing.analysis.queries import rules
+    from mingjing.analysis.queries import SYSTEM_MODELS, rules
 
+    system = {code: ModelInfo(code, title, {}) for code, title in SYSTEM_MODELS.items()}
     try:
         loaded = rules()
     except RuleError:
-        return {}
-    return {r.code: ModelInfo(r.code, r.title, {name: p.label for name, p in r.parameters.items()}) for r in loaded}
+        return system
+    return system | {r.code: ModelInfo(r.code, r.title, {name: p.label for name, p in r.parameters.items()}) for r in loaded}

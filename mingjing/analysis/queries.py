@@ -47,11 +47,16 @@ def rules() -> list[Rule]:
         return list(_rules_cache["rules"])
 
 
+# Models the system runs itself, without a rule file (their hits come from an app's own sweep):
+# code -> title, for run and hit pages and the alerts' catalogue.
+SYSTEM_MODELS = {"GK01": "三务公开超期"}  # mingjing/portal/disclosures.py do_disclosure_sweep
+
+
 def rule_titles() -> dict[str, str]:
     try:
-        return {r.code: r.title for r in rules()}
+        return {**SYSTEM_MODELS, **{r.code: r.title for r in rules()}}
     except RuleError:
-        return {}
+        return dict(SYSTEM_MODELS)
 
 
 # -- the model catalogue ----------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from mingjing.console.access import (
 from mingjing.datahub.queries import region_names
 from mingjing.lib import regions
 from mingjing.lib.spreadsheets import defuse
+from mingjing.portal.queries import visit_stats
 
 ALERTS_PER_PAGE = 50
 TASKS_PER_PAGE = 50
@@ -410,6 +411,7 @@ def cockpit(request: StaffRequest) -> HttpResponse:
     else:
         drill = [(code, names.get(code, code), n, f"{cockpit_url}?township={code}")
                  for code, n in stats["by_township"]]
+    portal_visits = visit_stats(township=township, village=village)
     colour_labels = {"red": _("New"), "yellow": _("In hand"), "green": _("Closed")}
     level_labels = {"high": _("high"), "medium": _("medium"), "low": _("low")}
     chart_data = {
@@ -428,12 +430,15 @@ def cockpit(request: StaffRequest) -> HttpResponse:
         "top_villages": [{"code": code, "name": names.get(code, code), "n": n,
                           "url": f"{cockpit_url}?township={regions.township_of(code)}&village={code}"}
                          for code, n in stats["top_villages"]],
+        "visits": portal_visits["daily"],
     }
     list_query = _query_string(QueryDict(mutable=True), township=township, village=village)
     ctx = {
         "stats": stats, "chart_data": chart_data, "drill": drill, "township": township, "village": village,
         "township_name": names.get(township, township), "village_name": names.get(village, village),
         "list_query": list_query, "colour_labels": colour_labels,
+        "portal_visits": portal_visits,
+        "visit_villages": [(code, names.get(code, code), n) for code, n in portal_visits["by_village"]],
         "on_time_percent": (stats["on_time_rate"] * 100).quantize(Decimal("0.1"))
         if stats["on_time_rate"] is not None else None,
     }

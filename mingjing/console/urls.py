@@ -2,9 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
+from mingjing.console import (
+    alert_urls,
+    analysis_views,
+    audit_urls,
+    portal_views,
+    staff_urls,
+    token_urls,
+    views,
+)
 from mingjing.portal import urls as portal_urls
-
-from mingjing.console import alert_urls, analysis_views, audit_urls, portal_views, staff_urls, token_urls, views
 
 app_name = "console"
 urlpatterns = [

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,16 @@ class PortalConfig(AppConfig):
     label = "portal"
     verbose_name = _("villager portal")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mingjing.datahub.signals import batch_activated
+        from mingjing.portal import policies
+        from mingjing.portal.categories import sync_categories
+        from mingjing.portal.subscriptions import on_batch_activated
+
+        # The built-in disclosure categories follow categories.py after every migrate.
+        post_migrate.connect(sync_categories, sender=self, dispatch_uid="portal.sync_categories")
+        # Subscribers hear of new or missing payments once a payments batch is active.
+        batch_activated.connect(on_batch_activated, dispatch_uid="portal.notify_subscribers")
+        # A new programmes file adds its programmes to the public policy list.
+        batch_activated.connect(policies.on_batch_activated, dispatch_uid="portal.sync_policies")

@@ -171,6 +171,9 @@ class Visit(models.Model):
         constraints = [models.UniqueConstraint(fields=["village_code", "day"], name="one_count_per_village_day")]
         indexes = [models.Index(fields=["day"])]
 
+    def __str__(self) -> str:
+        return f"{self.village_code} {self.day}: {self.count}"
+
 
 class HouseholdCode(models.Model):
     """户廉码: a random token printed on a household's slip. It leads to the village page with the
@@ -184,6 +187,9 @@ class HouseholdCode(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["village_code", "household_id"], name="one_code_per_household")]
 
+    def __str__(self) -> str:
+        return f"{self.village_code}/{self.token}"
+
 
 class LookupGuard(models.Model):
     """Failed self-lookups per ID number (keyed by a keyed hash of it, never the number): after
@@ -193,6 +199,9 @@ class LookupGuard(models.Model):
     failures = models.PositiveIntegerField(default=0)
     first_failure_at = models.DateTimeField(null=True)
     locked_until = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return self.key[:8]
 
 
 class Subscription(models.Model):
@@ -214,6 +223,9 @@ class Subscription(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["id_key", "channel", "address"], name="one_subscription_per_address")]
+
+    def __str__(self) -> str:
+        return f"subscription #{self.pk}"
 
 
 class OutboundMessage(models.Model):
@@ -238,6 +250,9 @@ class OutboundMessage(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"message #{self.pk} {self.kind}"
+
 
 class LookupPass(models.Model):
     """Proof of a successful self-lookup for a short while, so that the villager can subscribe
@@ -248,3 +263,6 @@ class LookupPass(models.Model):
     id_number = models.CharField(max_length=18)
     village_code = models.CharField(max_length=12)
     expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"pass until {self.expires_at}"

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from mingjing.portal import public_views, urls_disclosure, urls_lake, urls_posters, urls_power, urls_subscriptions
+from mingjing.portal import (
+    public_views,
+    urls_disclosure,
+    urls_lake,
+    urls_posters,
+    urls_power,
+    urls_subscriptions,
+)
 
 FEATURES = (urls_disclosure, urls_lake, urls_subscriptions, urls_posters, urls_power)
 

@@ -3,7 +3,15 @@ in the console's namespace, names prefixed `portal_`)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-public: list[URLPattern] = []
-console: list[URLPattern] = []
+from mingjing.portal import subscription_views as views
+
+public: list[URLPattern] = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("<str:village_code>/subscribe/", views.subscribe, name="subscribe"),
+]
+console: list[URLPattern] = [
+    path("portal/outbox/", views.outbox, name="portal_outbox"),
+    path("portal/outbox/<int:message_id>/resend/", views.outbox_resend, name="portal_outbox_resend"),
+]

@@ -51,6 +51,15 @@
           data: d.monthly.map(function (m) { return m[1]; }), itemStyle: { color: "#a4262c" } }]
       };
     },
+    visits: function (d) {
+      return {
+        grid: { left: 40, right: 20, top: 20, bottom: 40 },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: d.visits.map(function (v) { return v[0].slice(5); }) },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [{ type: "bar", data: d.visits.map(function (v) { return v[1]; }), itemStyle: { color: "#0b57d0" } }]
+      };
+    },
     model: function (d) {
       return bar(d.by_model.map(function (m) { return m.title ? m.code + " " + m.title : m.code; }),
         d.by_model.map(function (m) { return m.n; }), { horizontal: true });

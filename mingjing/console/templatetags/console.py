@@ -123,6 +123,8 @@ def section(context: template.Context) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None or match.namespace not in ("console", ""):  # the account pages are not namespaced
         return ""
+    if match.namespace == "console" and (match.url_name or "").startswith("portal"):  # the portal's staff pages
+        return "portal"
     return next((name for name, names in SECTIONS.items() if match.url_name in names), "")
 
 

@@ -82,6 +82,7 @@ class Command(BaseCommand):
 def _sweep_loop(seconds: float, stop: threading.Event) -> None:
     from mingjing.alerts.actions import do_sweep
     from mingjing.audit.actions import do_checkpoint_if_due
+    from mingjing.portal.subscriptions import retry_failed
 
     while not stop.wait(seconds):
         try:
@@ -89,6 +90,17 @@ def _sweep_loop(seconds: float, stop: threading.Event) -> None:
             logger.info("sweep: %s", counts)
         except Exception:
             logger.exception("sweep failed")
+        try:
+            logger.info("subscribers' failed messages sent again: %s", retry_failed())
+        except Exception:
+            logger.exception("sending subscribers' messages again failed")
+        try:
+            from mingjing.portal.disclosures import do_disclosure_sweep_if_due
+
+            if (found := do_disclosure_sweep_if_due()) is not None:  # once a day: overdue 三务公开 → GK01
+                logger.info("disclosure sweep: %s", found)
+        except Exception:
+            logger.exception("disclosure sweep failed")
         finally:
             do_checkpoint_if_due()  # the audit trail's daily checkpoint; logs, never raises
             connection.close()  # this thread's own connection

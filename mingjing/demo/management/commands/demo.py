@@ -27,6 +27,8 @@ from mingjing.analysis.models import Run
 from mingjing.datahub.actions import do_import_file
 from mingjing.datahub.models import Batch
 from mingjing.datahub.reader import FileProblem
+from mingjing.portal.demo import household_url
+from mingjing.portal.demo import seed_demo as seed_portal
 
 PASSWORD = "mingjing-demo"
 # One account per persona, imported like any county's staff sheet: phone (the login), name
@@ -36,6 +38,7 @@ DEMO_ACCOUNTS = [
     ("13800000002", "乡镇纪委干部（演示）", "township_commission", Role.TOWNSHIP_OFFICER),
     ("13800000003", "民政局经办人（演示）", "department", Role.DEPARTMENT_OFFICER),
     ("13800000004", "村务监督委员会主任（演示）", "village", Role.VILLAGE_SUPERVISOR),
+    ("13800000005", "村报账员（演示）", "village", Role.VILLAGE_BOOKKEEPER),
 ]
 
 
@@ -112,13 +115,17 @@ class Command(BaseCommand):
             self.stdout.write("运行问题模型 / running the problem models ...")
             call_command("detect", stdout=self.stdout)
         self.create_accounts()
+        seeded = seed_portal()
         if options["no_serve"]:
             return
         url = f"http://127.0.0.1:{options['port']}/"
+        village = seeded["disclosures"].get("village", "")
         self.stdout.write(
             f"\n明镜演示已就绪 / Mingjing demo is ready: {url}\n"
             + "".join(f"  登录 login: {phone} / {PASSWORD}  ({name})\n" for phone, name, _, _ in DEMO_ACCOUNTS)
             + f"  系统管理 admin: admin / {PASSWORD}\n"
+            + f"  村民门户 villager portal: {url}v/" + (f"  (本村 a village: {url}v/{village}/)" if village else "") + "\n"
+            + (f"  户廉码 a household's QR code: {household}\n" if (household := household_url()) else "")
         )
         worker = subprocess.Popen([sys.executable, "-m", "mingjing.cli", "worker"], env=os.environ.copy())
         try:
