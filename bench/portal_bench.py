@@ -100,8 +100,12 @@ def main() -> None:
                         "GROUP BY id_number").fetchall()
     from mingjing.demo.ids import make_id
 
-    unknown = [make_id("999999", dt.date(1950, 1, 1) + dt.timedelta(days=rnd.randrange(20000)), rnd.randrange(1000))
-               for _ in range(max(50, args.lookups // 5))]
+    prefix = known[0][0][:6]  # the county's own prefix: unknown numbers look like its people's
+    candidates = [make_id(prefix, dt.date(1950, 1, 1) + dt.timedelta(days=rnd.randrange(20000)), rnd.randrange(1000))
+                  for _ in range(max(50, args.lookups // 5))]
+    paid = {r[0] for r in cur.execute("SELECT id_number FROM pay_person WHERE id_number IN (SELECT unnest(?))",
+                                      [candidates]).fetchall()}
+    unknown = [n for n in candidates if n not in paid]
     lists = [(f"{r:012d}", p, d) for r, p, d in cur.execute(
         f"SELECT r, program_code, period FROM village_periods USING SAMPLE reservoir({int(args.lists)} ROWS) "
         "REPEATABLE (1)").fetchall()]
@@ -136,8 +140,19 @@ def main() -> None:
         response = client.get(f"/v/{village}/subsidies/{program}/{period:%Y-%m}/")
         assert response.status_code == 200, response.status_code
 
+    def refused_page(row: tuple[str, str]) -> None:
+        id_number, name = row
+        response = client.post(f"/v/{rnd.choice(villages)}/lookup/", {"id_number": id_number, "name": name,
+                                                                     "account_last4": "0000"},
+                               REMOTE_ADDR=f"10.{rnd.randrange(256)}.{rnd.randrange(256)}.{rnd.randrange(256)}")
+        assert response.status_code == 200 and b"name=\"pass\"" not in response.content, response.status_code
+
     lookup_page(page_lookups[0])
     results["self-lookup page: POST, right factor (Django test client, whole stack)"] = timed(lookup_page, page_lookups)
+    wrong = [(k[0], k[1]) for k in known[args.pages: 2 * args.pages] if not (k[2] or "").endswith("0000")]
+    results["self-lookup page: POST, wrong account digits (refused)"] = timed(refused_page, wrong)
+    results["self-lookup page: POST, unknown ID number (refused)"] = timed(
+        refused_page, [(n, k[1]) for n, k in zip(unknown, known, strict=False)][: len(wrong)])
     results["village payment list page: GET (Django test client, whole stack)"] = timed(list_page, lists[: args.pages])
 
     load = os.getloadavg()[0]

@@ -4,7 +4,8 @@ four digits of the account the payments go to, and sees every payment to them.
 What a stranger can learn is kept to nothing:
 
 - an unknown ID number and a wrong name or account give the same answer (one message, one status
-  code), and both run the same queries (the person's payments are read either way);
+  code), both run the same queries (the person's payments are read either way), and a refusal
+  takes at least `REFUSAL_FLOOR_S` (so the few milliseconds a known person's rows cost don't show);
 - after `PORTAL_LOOKUP_FAILURES` failures within `PORTAL_LOOKUP_LOCK_MINUTES`, the ID number is
   locked for `PORTAL_LOOKUP_LOCK_MINUTES`, for known and unknown numbers alike; while locked even
   the right answer is refused. `LookupGuard` keys it by a keyed hash of the number, never the number;
@@ -41,6 +42,10 @@ SUCCESS = "success"
 FAILED = "failed"
 LOCKED = "locked"
 RATE_LIMITED = "rate_limited"
+
+# A refused lookup takes at least this long: reading a known person's payments costs a few
+# milliseconds more than finding none, which a patient client could otherwise measure.
+REFUSAL_FLOOR_S = 0.03
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ def do_lookup(id_number: str, name: str, account_last4: str, client_key: str,
     if _rate_limited(client_key):
         _audit(RATE_LIMITED, id_number, village_code)
         return TOO_MANY
+    started = time.perf_counter()
     now = timezone.now()
     key = id_key(id_number)
     guard = LookupGuard.objects.filter(key=key).first()
@@ -141,6 +147,7 @@ def do_lookup(id_number: str, name: str, account_last4: str, client_key: str,
     if not _matches(found, name, account_last4):
         _fail(key, now)
         _audit(FAILED, id_number, village_code)
+        time.sleep(max(0.0, started + REFUSAL_FLOOR_S - time.perf_counter()))
         return NO_MATCH
     with transaction.atomic():
         LookupGuard.objects.filter(key=key).delete()
