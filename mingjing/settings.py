@@ -209,6 +209,8 @@ RULES_DIR = Path(os.getenv("MINGJING_RULES_DIR", BASE_DIR / "engine" / "rules"))
 PORTAL_FILES_DIR = HOME / "portal"
 PORTAL_LOOKUP_FAILURES = int(os.getenv("MINGJING_PORTAL_LOOKUP_FAILURES", "5"))
 PORTAL_LOOKUP_LOCK_MINUTES = int(os.getenv("MINGJING_PORTAL_LOOKUP_LOCK_MINUTES", "30"))
+# The first period ("YYYY-MM") the disclosure sweep holds villages to; empty: the earliest published.
+PORTAL_DISCLOSURE_START = os.getenv("MINGJING_PORTAL_DISCLOSURE_START", "")
 PORTAL_LOOKUPS_PER_MINUTE = int(os.getenv("MINGJING_PORTAL_LOOKUPS_PER_MINUTE", "10"))
 # Subscribers' messages: an SMS gateway (JSON POST) and/or WeChat's subscribe-message API; with
 # neither, messages stay in the outbox staff can read (/console/portal/outbox/).

@@ -36,6 +36,9 @@ def home(tmp_path: Path, settings: LazySettings) -> Path:
     from mingjing.portal import visits
 
     visits.discard()
+    from mingjing.portal.public import forget_places
+
+    forget_places()
     return home
 
 

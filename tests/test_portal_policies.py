@@ -59,8 +59,8 @@ def test_without_programmes_data_nothing_is_created(people: dict[str, User]) -> 
 
 
 def test_sync_prefills_each_programme_in_plain_words(tmp_path: Path, people: dict[str, User]) -> None:
-    import_programs(tmp_path, PROGRAMS)
-    assert policies.sync_policies() == {"policies_created": 4, "policies_updated": 0}
+    import_programs(tmp_path, PROGRAMS)  # the import itself syncs (the batch_activated receiver)
+    assert ProgrammePolicy.objects.count() == 4
     rows = {p.program_code: p for p in ProgrammePolicy.objects.all()}
     elderly = rows["MZ003"]
     assert (elderly.name, elderly.department, elderly.standard) == ("高龄津贴", "民政局", "每人每月 120 元")
@@ -71,6 +71,8 @@ def test_sync_prefills_each_programme_in_plain_words(tmp_path: Path, people: dic
     assert rows["WJ001"].standard == "每人每月 80.5 元" and "年满 60 周岁" in rows["WJ001"].eligibility
     assert AuditEntry.objects.filter(action="portal.policy.sync").count() == 1
     assert policies.sync_policies() == {"policies_created": 0, "policies_updated": 0}  # idempotent
+    ProgrammePolicy.objects.filter(program_code="MZ003").delete()
+    assert policies.sync_policies() == {"policies_created": 1, "policies_updated": 0}
 
 
 def test_sync_never_overwrites_the_countys_text_but_follows_renames(tmp_path: Path, people: dict[str, User]) -> None:
@@ -82,8 +84,8 @@ def test_sync_never_overwrites_the_countys_text_but_follows_renames(tmp_path: Pa
                             contact="村委会 王会计", published=True)
 
     renamed = PROGRAMS.replace("MZ003,高龄津贴,高龄,民政局,120,80", "MZ003,高龄老人津贴,高龄,县民政局,200,80")
-    import_programs(tmp_path, renamed, name="programs-2.csv")
-    assert policies.sync_policies() == {"policies_created": 0, "policies_updated": 1}
+    import_programs(tmp_path, renamed, name="programs-2.csv")  # synced by the import
+    assert policies.sync_policies() == {"policies_created": 0, "policies_updated": 0}
     item.refresh_from_db()
     assert (item.name, item.department) == ("高龄老人津贴", "县民政局")
     assert item.standard == "每人每月 150 元"  # the county's, not the data's new 200
@@ -153,7 +155,7 @@ def test_the_county_analyst_edits_too_and_anonymous_visitors_sign_in(people: dic
 def test_the_demo_completes_untouched_texts_only(tmp_path: Path, people: dict[str, User]) -> None:
     import_programs(tmp_path, PROGRAMS)
     first = policies.seed_demo()
-    assert first["policies_created"] == 4 and first["policies_completed"] == 2  # WJ001, NY001
+    assert first["policies_created"] == 0 and first["policies_completed"] == 2  # created by the import; WJ001, NY001
     assert "只生育一个子女" in ProgrammePolicy.objects.get(program_code="WJ001").eligibility
     assert ProgrammePolicy.objects.get(program_code="NY001").standard.startswith("每亩 95.5 元")
     item = ProgrammePolicy.objects.get(program_code="WJ001")

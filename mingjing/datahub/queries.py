@@ -39,13 +39,13 @@ def read_dataset(dataset: str, columns: list[str]) -> pa.Table | None:
     return pa.concat_tables([pq.read_table(p, columns=columns) for p in paths])
 
 
-_names_cache: dict[tuple[str, tuple[int, ...]], dict[str, str]] = {}
+_names_cache: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
 
 
 def _names(dataset: str, key: str, value: str) -> dict[str, str]:
-    """code -> name from a small reference dataset, cached per set of active batches (a batch's
-    file never changes once active)."""
-    batches = tuple(b for b, _ in snapshot()[dataset])
+    """code -> name from a small reference dataset, cached per set of active batch files (a batch's
+    file never changes once active; the path, not only the id, in case the home changes)."""
+    batches = tuple(str(path) for _, path in snapshot()[dataset])
     cache_key = (dataset, batches)
     if cache_key not in _names_cache:
         table = read_dataset(dataset, [key, value]) if batches else None

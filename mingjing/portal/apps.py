@@ -10,9 +10,13 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from mingjing.accounts.models import Organisation
         from mingjing.datahub.signals import batch_activated
-        from mingjing.portal import policies
+        from mingjing.portal import policies, tasks
         from mingjing.portal.categories import sync_categories
+        from mingjing.portal.public import forget_places
         from mingjing.portal.subscriptions import on_batch_activated
 
         # The built-in disclosure categories follow categories.py after every migrate.
@@ -21,3 +25,8 @@ class PortalConfig(AppConfig):
         batch_activated.connect(on_batch_activated, dispatch_uid="portal.notify_subscribers")
         # A new programmes file adds its programmes to the public policy list.
         batch_activated.connect(policies.on_batch_activated, dispatch_uid="portal.sync_policies")
+        # The public pages' list of villages follows the regions and the organisations.
+        batch_activated.connect(forget_places, dispatch_uid="portal.forget_places")
+        post_save.connect(forget_places, sender=Organisation, dispatch_uid="portal.forget_places")
+        # The portal index is rebuilt in the background for the new set of active batches.
+        batch_activated.connect(tasks.on_batch_activated, dispatch_uid="portal.build_index")

@@ -8,8 +8,9 @@ from typing import Any
 
 
 def seed_demo() -> dict[str, Any]:
-    from mingjing.portal import disclosures, posters, power, subscriptions
+    from mingjing.portal import disclosures, payments, posters, power, subscriptions
 
+    payments.ensure_index()  # the payment lists and lookups read it; build it before anyone asks
     return {
         "power": power.seed_demo(),  # the basic list, a village's addition, the policy texts
         "disclosures": disclosures.seed_demo(),

@@ -30,7 +30,6 @@ import difflib
 import hashlib
 import io
 import json
-import os
 import re
 import uuid
 from collections.abc import Iterable
@@ -877,15 +876,15 @@ class Overdue:
 
 def sweep_start() -> dt.date | None:
     """The first day the sweep looks back to (see the module doc); None: the portal is not in use."""
-    configured = str(getattr(settings, "PORTAL_DISCLOSURE_START", "") or os.getenv("MINGJING_PORTAL_DISCLOSURE_START", ""))
-    if configured:
+    configured = settings.PORTAL_DISCLOSURE_START
+    if configured:  # a wrong setting stops the sweep with its reason rather than being ignored
         try:
-            period = normalise_period(configured)
-            bounds = period_bounds(period)
-            if bounds:
-                return bounds[0]
-        except DisclosureProblem:
-            pass
+            bounds = period_bounds(normalise_period(configured))
+        except DisclosureProblem as problem:
+            raise DisclosureProblem(f"MINGJING_PORTAL_DISCLOSURE_START 设置有误：{problem.zh}",
+                                    f"MINGJING_PORTAL_DISCLOSURE_START is wrong: {problem.en}") from problem
+        if bounds:
+            return bounds[0]
     starts = [b[0] for p in Disclosure.objects.exclude(period="").values_list("period", flat=True).distinct()
               if (b := period_bounds(p))]
     return min(starts) if starts else None
@@ -965,9 +964,12 @@ def do_disclosure_sweep(today: dt.date | None = None) -> dict[str, int]:
 
 
 def do_disclosure_sweep_if_due(today: dt.date | None = None) -> dict[str, int] | None:
-    """Once a day (the worker's sweep loop runs every few minutes): sweep unless today's is done."""
+    """Once a day (the worker's sweep loop runs every few minutes): sweep unless today's is done,
+    or the portal is not in use yet (nothing published and no start configured)."""
     from mingjing.analysis.models import Run
 
+    if sweep_start() is None:
+        return None
     day_start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
     if Run.objects.filter(engine="portal", created_at__gte=day_start).exists():
         return None

@@ -20,6 +20,7 @@ from mingjing.portal import lookup as lookup_actions
 from mingjing.portal import payments
 from mingjing.portal.lake_forms import LookupForm
 from mingjing.portal.models import HouseholdCode, ProgrammePolicy
+from mingjing.portal.policies import standard_words
 from mingjing.portal.public import Place, place_or_404, render_public
 
 PAGE_ROWS = 200  # rows of a payment list per page
@@ -39,10 +40,7 @@ def policy_list() -> list[dict[str, Any]]:
     ]
     for code, prog in payments.programmes().items():
         if code not in rows:
-            standard = ""
-            if prog["unit_standard"] is not None:
-                from mingjing.portal.policies import standard_words  # the policy list's own words
-                standard = standard_words(prog["category"], prog["unit_standard"])
+            standard = standard_words(prog["category"], prog["unit_standard"])  # the policy list's words
             found.append({"program_code": code, "name": prog["program_name"], "department": prog["department"],
                           "basis": "", "standard": standard, "cycle": "", "eligibility": "", "contact": ""})
     return sorted(found, key=lambda p: p["program_code"])

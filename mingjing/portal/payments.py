@@ -7,11 +7,13 @@ portal therefore keeps a *portal index*: one DuckDB database file per set of act
 
     HOME/portal-index/index-<key>.duckdb     key = hash of the active batch ids it was built from
 
-holding only the columns it shows, twice over: `pay_village` sorted by (region_code, program_code,
-period) for the lists and `pay_person` sorted by ID number for the lookup (DuckDB skips row groups
-by their min/max, so either read touches a row group or two of ten million rows), plus the small
+holding only the columns it shows, twice over: `pay_village` sorted by (region, programme, period)
+for the lists and `pay_person` sorted by person for the lookup, in 8,192-row groups, plus the small
 tables the pages need (per village/programme/period counts and totals, each programme's latest
 period, the people register reduced to what the may-be-eligible check needs, the programmes).
+DuckDB's min/max statistics of a text column keep only its first bytes, which every ID number and
+region code of a county shares, so the tables carry numeric keys (`k`: the ID's first 17 digits,
+with an ART index; `r`: the region code) and every read filters on them.
 
 - Built lazily on first need after the active batches change (one process builds, under a file
   lock; the others wait and open it), written to a temporary name and renamed, older files
@@ -20,8 +22,12 @@ period, the people register reduced to what the may-be-eligible check needs, the
   connection has no file access besides its own database (`enable_external_access = false`), no
   extension autoload or autoinstall, and its configuration locked. The building connection reads
   the pinned lake files with fixed SQL; no request text ever reaches SQL except as a bound parameter.
+- Which index is current is one small query on the active batch ids per call (not
+  `queries.snapshot()`, which makes a path for every batch of every dataset).
 
-Measured on the 1M-person demo county (bench/portal_bench.py, bench/RESULTS.md): see there.
+Measured on the 1M-person demo county (~10M payments; `bench/portal_bench.py`, bench/RESULTS.md):
+the index builds in ~85 s; a lookup's reads take ~10 ms and a village list's ~10 ms at the median,
+the whole pages p95 33 ms (lookup) and 24 ms (list) on 2 shared cores.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +30,30 @@ class Place:
         return f"{self.township_name}{self.name}" if self.township_name else self.name
 
 
+PLACES_SECONDS = 60.0  # how long a process keeps the list of villages between changes
+_places: dict[str, Any] = {"at": -PLACES_SECONDS, "value": None}
+_places_lock = threading.Lock()
+
+
 def places() -> dict[str, Place]:
-    """Every village of the county, by code (names from the regions dataset, cached there)."""
+    """Every village of the county, by code. Every public page asks, so each process keeps the
+    list for `PLACES_SECONDS`, and forgets it at once when a regions batch is activated or an
+    organisation is saved (`forget_places`, connected in apps.py)."""
+    with _places_lock:
+        if _places["value"] is not None and time.monotonic() - _places["at"] < PLACES_SECONDS:
+            return dict(_places["value"])
+    found = _read_places()
+    with _places_lock:
+        _places.update(at=time.monotonic(), value=found)
+    return dict(found)
+
+
+def forget_places(*args: Any, **kwargs: Any) -> None:
+    with _places_lock:
+        _places["value"] = None
+
+
+def _read_places() -> dict[str, Place]:
     names = hub.region_names()
     found: dict[str, Place] = {}
     for code, name in names.items():
@@ -40,6 +64,7 @@ def places() -> dict[str, Place]:
 
 
 def townships() -> dict[str, str]:
+    """Every township of the county, by code."""
     names = hub.region_names()
     return {code: name for code, name in sorted(names.items())
             if len(code) == 12 and regions.level_of(code) == "township"}

@@ -80,27 +80,26 @@ class Command(BaseCommand):
 
 
 def _sweep_loop(seconds: float, stop: threading.Event) -> None:
-    from mingjing.alerts.actions import do_sweep
+    """Every `seconds`: each periodic job in turn (one failing never stops the others), then the
+    audit trail's daily checkpoint, which covers what the jobs recorded."""
+    from mingjing.alerts import actions as alerts
     from mingjing.audit.actions import do_checkpoint_if_due
-    from mingjing.portal.subscriptions import retry_failed
+    from mingjing.portal import disclosures, subscriptions
 
+    jobs = (
+        ("sweep", lambda: alerts.do_sweep()),  # overdue alerts escalated, talk tasks
+        ("subscribers' failed messages sent again", lambda: subscriptions.retry_failed()),
+        ("disclosure sweep", lambda: disclosures.do_disclosure_sweep_if_due()),  # daily: overdue 三务公开 → GK01
+    )
     while not stop.wait(seconds):
         try:
-            counts = do_sweep()
-            logger.info("sweep: %s", counts)
-        except Exception:
-            logger.exception("sweep failed")
-        try:
-            logger.info("subscribers' failed messages sent again: %s", retry_failed())
-        except Exception:
-            logger.exception("sending subscribers' messages again failed")
-        try:
-            from mingjing.portal.disclosures import do_disclosure_sweep_if_due
-
-            if (found := do_disclosure_sweep_if_due()) is not None:  # once a day: overdue 三务公开 → GK01
-                logger.info("disclosure sweep: %s", found)
-        except Exception:
-            logger.exception("disclosure sweep failed")
+            for name, job in jobs:
+                try:
+                    outcome = job()
+                    if outcome is not None:
+                        logger.info("%s: %s", name, outcome)
+                except Exception:
+                    logger.exception("%s failed", name)
         finally:
-            do_checkpoint_if_due()  # the audit trail's daily checkpoint; logs, never raises
+            do_checkpoint_if_due()  # logs, never raises
             connection.close()  # this thread's own connection
