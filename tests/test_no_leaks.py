@@ -375,6 +375,7 @@ class PublicWalk:
     phones: list[Leak] = field(default_factory=list)
     full_names: list[Leak] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 def walk_public(known: Identifiers, paid_names: set[str]) -> PublicWalk:
@@ -395,6 +396,7 @@ def walk_public(known: Identifiers, paid_names: set[str]) -> PublicWalk:
         out.pages += 1
         out.statuses[url] = response.status_code
         text = _text(response)
+        out.sizes[url] = len(response.content) if not response.streaming else 0
         if "/subsidies/" in url and text.count("<tr") > 2:
             out.lists += 1
         for value in known.find(text):
@@ -514,6 +516,13 @@ def test_the_public_walk_reads_the_portal(outcome: Outcome) -> None:
     assert public.pages >= 50, public.statuses
     assert public.lists >= 1, "no masked payment list was read"
     assert not [u for u, status in public.statuses.items() if status >= 500], public.statuses
+
+
+def test_public_pages_are_small_for_a_cheap_phone(outcome: Outcome) -> None:
+    """Every public page under 100 KB (issue 10), no JavaScript needed, so WeChat's browser on a
+    slow connection shows it at once."""
+    big = {url: size for url, size in outcome.public.sizes.items() if size >= 100_000}
+    assert not big, big
 
 
 def test_no_public_page_shows_a_full_identifier_or_phone_number(outcome: Outcome) -> None:

@@ -885,8 +885,11 @@ def sweep_start() -> dt.date | None:
                                     f"MINGJING_PORTAL_DISCLOSURE_START is wrong: {problem.en}") from problem
         if bounds:
             return bounds[0]
-    starts = [b[0] for p in Disclosure.objects.exclude(period="").values_list("period", flat=True).distinct()
-              if (b := period_bounds(p))]
+    # The first period of a heading the sweep watches (a yearly or standing item says nothing of
+    # when the village began publishing monthly accounts).
+    watched = [DisclosureCategory.Cadence.MONTHLY, DisclosureCategory.Cadence.QUARTERLY]
+    periodic = Disclosure.objects.filter(category__cadence__in=watched).exclude(period="")
+    starts = [b[0] for p in periodic.values_list("period", flat=True).distinct() if (b := period_bounds(p))]
     return min(starts) if starts else None
 
 
