@@ -106,7 +106,9 @@ TEMPLATES = [
 # lock upgrade) unless DATABASE_URL points elsewhere, e.g. postgres://127.0.0.1/mingjing.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.getenv("DATABASE_URL", f"sqlite:///{HOME / 'mingjing.sqlite3'}"), conn_max_age=0
+        os.getenv("DATABASE_URL", f"sqlite:///{HOME / 'mingjing.sqlite3'}"),
+        # Each server thread keeps its connection this long (seconds) instead of one per request.
+        conn_max_age=int(os.getenv("MINGJING_DB_CONN_MAX_AGE", "60")), conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -221,13 +223,16 @@ PORTAL_WECHAT_TOKEN = os.getenv("MINGJING_WECHAT_ACCESS_TOKEN", "")
 PORTAL_WECHAT_TEMPLATE = os.getenv("MINGJING_WECHAT_TEMPLATE_ID", "")
 # Posters: a font with Chinese glyphs to embed in the PDF (default: Debian's fonts-noto-cjk).
 PORTAL_PDF_FONT = os.getenv("MINGJING_PDF_FONT", "")
-# Where public rate limits keep their counts: Redis shared by every server process when
-# MINGJING_REDIS_URL is set (production: several workers), else each process's own memory.
+# Where public rate limits keep their counts and rendered public pages are kept: Redis shared by
+# every server process when MINGJING_REDIS_URL is set (production: several workers), else each
+# process's own memory.
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL := os.getenv("MINGJING_REDIS_URL", ""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "mingjing"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mingjing"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mingjing",
+                          "OPTIONS": {"MAX_ENTRIES": 10_000}}}  # the public pages of a county fit
 
 LOGGING = {
     "version": 1,

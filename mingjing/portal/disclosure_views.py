@@ -25,7 +25,7 @@ from mingjing.datahub.reader import FileProblem
 from mingjing.portal import disclosure_forms as f
 from mingjing.portal import disclosures as d
 from mingjing.portal.models import Disclosure, DisclosureAttachment, DisclosureCategory
-from mingjing.portal.public import place_or_404, places, render_public
+from mingjing.portal.public import cached_page, place_or_404, places, render_public
 
 S = Disclosure.Status
 SECTIONS = dict(DisclosureCategory.Section.choices)
@@ -46,6 +46,7 @@ def _public_table(table: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @require_GET
+@cached_page
 def disclosures(request: HttpRequest, village_code: str, section: str) -> HttpResponse:
     """A section of a village: current items by category and period, newest first."""
     place = place_or_404(village_code)
@@ -62,6 +63,7 @@ def _visible(village_code: str, pk: int) -> Disclosure:
 
 
 @require_GET
+@cached_page
 def disclosure(request: HttpRequest, village_code: str, pk: int) -> HttpResponse:
     """One published item: text, table, files; every published version, each correction with
     what changed (its note and the lines of text that differ)."""

@@ -21,7 +21,7 @@ from mingjing.portal import payments
 from mingjing.portal.lake_forms import LookupForm
 from mingjing.portal.models import HouseholdCode, ProgrammePolicy
 from mingjing.portal.policies import standard_words
-from mingjing.portal.public import Place, place_or_404, render_public
+from mingjing.portal.public import Place, cached_page, generation, place_or_404, render_public
 
 PAGE_ROWS = 200  # rows of a payment list per page
 MAX_PAGE = 1000
@@ -47,11 +47,14 @@ def policy_list() -> list[dict[str, Any]]:
 
 
 @require_GET
+@cached_page
 def subsidies(request: HttpRequest, village_code: str) -> HttpResponse:
     """The policy list and the index of what the village's payments publish (programme × period)."""
     place = place_or_404(village_code)
     return render_public(request, "portal/subsidies.html", {
-        "policies": policy_list(), "published": payments.village_periods(place.code),
+        # The policy list is the county's, the same on every village's page: rendered once per
+        # generation of the portal (a template fragment cache), read only when that misses.
+        "policies": policy_list, "generation": generation(), "published": payments.village_periods(place.code),
     }, place)
 
 
@@ -61,6 +64,7 @@ def _page(request: HttpRequest) -> int:
 
 
 @require_GET
+@cached_page
 def subsidy_list(request: HttpRequest, village_code: str, program_code: str, period: str) -> HttpResponse:
     """Who was paid by one programme in one period (surname only), with the total and who was
     added or dropped since the previous period."""

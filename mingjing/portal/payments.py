@@ -277,6 +277,14 @@ class PeriodSummary:
     def key(self) -> str:
         return self.period.strftime("%Y-%m")
 
+    @property
+    def label(self) -> str:  # 2026年9月: formatted here, not by a template filter per cell
+        return f"{self.period.year}年{self.period.month}月"
+
+    @property
+    def yuan(self) -> str:
+        return yuan(self.total)
+
 
 @dataclass
 class ProgrammePeriods:

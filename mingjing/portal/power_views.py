@@ -21,18 +21,20 @@ from mingjing.datahub import queries as hub
 from mingjing.portal import policies, power
 from mingjing.portal.models import PowerItem, ProgrammePolicy
 from mingjing.portal.power_forms import PolicyForm, PowerItemForm, in_language
-from mingjing.portal.public import place_or_404, render_public
+from mingjing.portal.public import cached_page, place_or_404, render_public
 
 # -- public -----------------------------------------------------------------------------------------
 
 
 @require_GET
+@cached_page
 def power_list(request: HttpRequest, village_code: str) -> HttpResponse:
     place = place_or_404(village_code)
     return render_public(request, "portal/power.html", {"groups": power.public_items(place.code)}, place)
 
 
 @require_GET
+@cached_page
 def power_item(request: HttpRequest, village_code: str, pk: int) -> HttpResponse:
     """One matter: the county's or this village's own, active; anything else is not found."""
     place = place_or_404(village_code)

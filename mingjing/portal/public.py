@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils import translation
 
 from mingjing.datahub import queries as hub
 from mingjing.lib import regions
@@ -81,10 +85,66 @@ def place_or_404(village_code: str) -> Place:
 
 def render_public(request: HttpRequest, template: str, context: dict[str, Any],
                   place: Place | None = None, status: int = 200) -> HttpResponse:
-    """Render a public page: large text from the cookie; a village's page counts one visit."""
-    if place is not None:
+    """Render a public page: large text from the cookie; a village's page counts one visit
+    (unless `cached_page` counted it already)."""
+    if place is not None and not getattr(request, "_visit_counted", False):
         visits.count(place.code)
     context = {**context, "place": place, "big_text": request.COOKIES.get(BIG_TEXT_COOKIE) == "1"}
     response = render(request, template, context, status=status)
     response["Cache-Control"] = "no-cache"  # masked lists change with each import; always revalidate
     return response
+
+
+# -- the public pages' cache --------------------------------------------------------------------------
+#
+# Every villager of a village reads the same pages, and they change only when something is
+# published or imported. `cached_page` keeps a rendered page for `PAGE_SECONDS` under a key that
+# holds the portal's generation; any change to what the pages show (a batch activated, a
+# disclosure, micro-power item, policy text, category or organisation saved: apps.py) bumps the
+# generation, so the next request renders afresh. With Redis (MINGJING_REDIS_URL) every process
+# sees the bump at once; with each process's own memory, another process may serve the old page
+# for up to PAGE_SECONDS. Pages with a form that posts (CSRF token) or a cookie are never cached.
+
+PAGE_SECONDS = 300
+GENERATION_KEY = "portal:generation"
+MAX_CACHED_PATH = 300
+
+
+def generation() -> int:
+    return int(cache.get_or_set(GENERATION_KEY, 1, timeout=None) or 1)
+
+
+def pages_changed(*args: Any, **kwargs: Any) -> None:
+    """Forget every cached public page (a signal receiver: any arguments)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not set yet (or evicted): a new generation either way
+        cache.set(GENERATION_KEY, int(time.time()), timeout=None)
+
+
+def cached_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Serve a public GET page from the cache when it can; count the visit either way."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        village_code = kwargs.get("village_code", "")
+        path = request.get_full_path()
+        if request.method != "GET" or len(path) > MAX_CACHED_PATH:
+            return view(request, *args, **kwargs)
+        big = request.COOKIES.get(BIG_TEXT_COOKIE) == "1"
+        key = f"portal:page:{generation()}:{translation.get_language()}:{int(big)}:{path}"
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type = hit
+            if village_code:
+                visits.count(village_code)
+            cached = HttpResponse(content, content_type=content_type)
+            cached["Cache-Control"] = "no-cache"
+            return cached
+        response = view(request, *args, **kwargs)
+        if (isinstance(response, HttpResponse) and response.status_code == 200 and not response.cookies
+                and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")):
+            cache.set(key, (response.content, response["Content-Type"]), timeout=PAGE_SECONDS)
+        return response
+
+    return wrapper

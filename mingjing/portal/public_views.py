@@ -11,12 +11,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from mingjing.portal.models import Disclosure, HouseholdCode
-from mingjing.portal.public import BIG_TEXT_COOKIE, place_or_404, places, render_public, townships
+from mingjing.portal.public import (
+    BIG_TEXT_COOKIE,
+    cached_page,
+    place_or_404,
+    places,
+    render_public,
+    townships,
+)
 
 MAX_QUERY = 20  # characters of a village name search
 
 
 @require_GET
+@cached_page
 def county_index(request: HttpRequest) -> HttpResponse:
     """Find a village by name (a plain GET form: works without JavaScript), or browse townships."""
     query = request.GET.get("q", "").strip()[:MAX_QUERY]
@@ -30,6 +38,7 @@ def county_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def township_index(request: HttpRequest, township_code: str) -> HttpResponse:
     names = townships()
     if township_code not in names:
@@ -41,6 +50,7 @@ def township_index(request: HttpRequest, township_code: str) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def village(request: HttpRequest, village_code: str) -> HttpResponse:
     """The page a village's QR code opens: its sections and what it published last."""
     place = place_or_404(village_code)
@@ -50,6 +60,7 @@ def village(request: HttpRequest, village_code: str) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def complaints_entry(request: HttpRequest, village_code: str) -> HttpResponse:
     """我要投诉: how to reach the township commission and the discipline hotline."""
     place = place_or_404(village_code)
