@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from mingjing.accounts.signals import client_ip
 from mingjing.portal import lookup as lookup_actions
-from mingjing.portal import payments
+from mingjing.portal import payments, subscription_views
 from mingjing.portal.lake_forms import LookupForm
 from mingjing.portal.models import HouseholdCode, ProgrammePolicy
 from mingjing.portal.policies import standard_words
@@ -120,14 +120,5 @@ def lookup(request: HttpRequest, village_code: str) -> HttpResponse:
             "household": _household_note(place, data["h"]),
         }, place, status=outcome.status))
     return _no_store(render_public(request, "portal/lookup_result.html", {
-        "result": outcome, "pass_token": outcome.pass_token, "subscribe": _subscribe_context(outcome.pass_token),
+        "result": outcome, "pass_token": outcome.pass_token, "subscribe": subscription_views.form_context(outcome.pass_token),
     }, place))
-
-
-def _subscribe_context(token: str) -> dict[str, Any]:
-    """The subscribe form's context, as its owner (`subscription_views.form_context`) shapes it."""
-    try:
-        from mingjing.portal.subscription_views import form_context
-    except ImportError:
-        return {"pass": token}
-    return form_context(token)

@@ -376,7 +376,15 @@ def seed_demo() -> dict[str, Any]:
     if not village:
         return {"household_codes": 0}
     slips, created = qr.ensure_household_codes([village])
-    return {"village": village, "household_codes": created, "households": len(slips.get(village, []))}
+    # The posters of that village's township, as the township would print them.
+    try:
+        pdf = do_make_posters(user=None, area_code=regions.township_of(village), households=False)
+    except PosterProblem as problem:  # no CJK font on this machine: the demo goes on without posters
+        return {"village": village, "household_codes": created, "posters": f"{problem.zh} / {problem.en}"}
+    path = Path(settings.HOME) / "demo-posters.pdf"
+    path.write_bytes(pdf.data)
+    return {"village": village, "household_codes": created, "households": len(slips.get(village, [])),
+            "posters": str(path)}
 
 
 def demo_household_url() -> str:

@@ -126,6 +126,7 @@ class Command(BaseCommand):
             + f"  系统管理 admin: admin / {PASSWORD}\n"
             + f"  村民门户 villager portal: {url}v/" + (f"  (本村 a village: {url}v/{village}/)" if village else "") + "\n"
             + (f"  户廉码 a household's QR code: {household}\n" if (household := household_url()) else "")
+            + (f"  二维码海报 QR posters (PDF): {posters}\n" if (posters := seeded["households"].get("posters")) else "")
         )
         worker = subprocess.Popen([sys.executable, "-m", "mingjing.cli", "worker"], env=os.environ.copy())
         try:
