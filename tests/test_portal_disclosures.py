@@ -398,3 +398,24 @@ def test_seed_demo_publishes_corrects_and_leaves_one_village_overdue(cast: dict[
     assert {a.region_code for a in Alert.objects.filter(model="GK01")} == {OTHER}
     again = d.seed_demo()
     assert again["skipped"] and again["village"] == VILLAGE
+
+
+def test_the_sweep_starts_from_published_items_and_looks_back_a_year_at_most(cast: dict[str, Any]) -> None:
+    """A draft dated 2000-01 does not start the clock; an old item published late puts villages
+    in arrears for at most LOOKBACK_MONTHS, not for every month since 2000."""
+    today = dt.date(2026, 11, 25)
+    old = d.do_create_draft(user=None, village_code=VILLAGE, category="CW03", period="2000-01", title="旧账",
+                            body="2000年1月支出明细。")
+    assert d.sweep_start(today) is None and d.overdue_disclosures(today) == []
+    d.do_submit(user=None, disclosure=old)
+    d.do_approve(user=None, disclosure=old)
+    assert d.sweep_start(today) == dt.date(2025, 11, 1)
+    assert min(item.period for item in d.overdue_disclosures(today)) >= "2025-11"
+
+
+@pytest.mark.parametrize("text", ["电话 +8613812345678", "8613812345678", "110105 19491231 002X",
+                                  "138-1234-5678", "6228 4800 0001 2345 678"])
+def test_identifiers_are_refused_however_they_are_written(cast: dict[str, Any], text: str) -> None:
+    with pytest.raises(d.DisclosureProblem):
+        d.do_create_draft(user=None, village_code=VILLAGE, category="CW03", period="2026-10", title="公开",
+                          body=f"联系人 {text}")

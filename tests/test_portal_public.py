@@ -108,3 +108,27 @@ def test_cockpit_shows_visits_in_scope(county: None) -> None:
     assert f'data-village="{OTHER}">2<' in page  # the visits of 90 days ago are outside the window
     page = client.get(reverse("console:cockpit"), {"township": TOWNSHIP, "village": OTHER}).content.decode()
     assert f'data-village="{VILLAGE}"' not in page
+
+
+def test_a_village_cockpit_shows_its_own_visits_only(county: None) -> None:
+    Visit.objects.create(village_code=VILLAGE, day=timezone.localdate(), count=5)
+    Visit.objects.create(village_code=OTHER, day=timezone.localdate(), count=9)
+    village = org(Organisation.Kind.VILLAGE, "青山村", VILLAGE)
+    client = Client()
+    client.force_login(staff("secretary", village, "village_secretary"))
+    page = client.get(reverse("console:cockpit")).content.decode()
+    assert f'data-village="{VILLAGE}">5<' in page and f'data-village="{OTHER}"' not in page
+
+
+def test_only_the_parameters_a_page_reads_are_cached(county: None) -> None:
+    """Junk parameters are served uncached, so they cannot fill the cache with copies."""
+    from django.core.cache import cache
+
+    from mingjing.portal.public import generation
+
+    url = reverse("portal:village", args=[VILLAGE])
+    Client().get(url, {"x": "1"})
+    Client().get(url, {"x": "2"})
+    assert not [k for k in list(cache._cache) if f"portal:page:{generation()}" in k]  # type: ignore[attr-defined]
+    Client().get(url)
+    assert len([k for k in list(cache._cache) if f"portal:page:{generation()}" in k]) == 1  # type: ignore[attr-defined]

@@ -385,6 +385,19 @@ def _money(value: Decimal | None) -> str:
     return str((value or Decimal(0)).quantize(Decimal("0.01")))
 
 
+def _visit_scope(user: Any, township: str, village: str) -> tuple[str, str]:
+    """The portal visits the cockpit shows: its chosen scope, else the user's own area (a
+    township commission its township, a village itself; the county and departments: all)."""
+    if township or village or policy.is_county(user):
+        return township, village
+    org = policy.organisation_of(user)
+    if org is None or not org.region_code:
+        return "", ""
+    if policy.is_village(user):
+        return regions.township_of(org.region_code), org.region_code
+    return org.region_code, ""
+
+
 @require_GET
 @permission_required("cockpit.view")
 def cockpit(request: StaffRequest) -> HttpResponse:
@@ -411,7 +424,8 @@ def cockpit(request: StaffRequest) -> HttpResponse:
     else:
         drill = [(code, names.get(code, code), n, f"{cockpit_url}?township={code}")
                  for code, n in stats["by_township"]]
-    portal_visits = visit_stats(township=township, village=village)
+    visits_township, visits_village = _visit_scope(request.user, township, village)
+    portal_visits = visit_stats(township=visits_township, village=visits_village)
     colour_labels = {"red": _("New"), "yellow": _("In hand"), "green": _("Closed")}
     level_labels = {"high": _("high"), "medium": _("medium"), "low": _("low")}
     chart_data = {

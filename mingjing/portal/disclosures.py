@@ -48,6 +48,7 @@ from mingjing.accounts import policy
 from mingjing.audit.actions import record
 from mingjing.datahub.contract import Column, Dataset, Kind
 from mingjing.datahub.reader import FileProblem, cell_text, open_source
+from mingjing.lib import sensitive
 from mingjing.portal.models import Disclosure, DisclosureAttachment, DisclosureCategory
 
 SYSTEM_MODEL = "GK01"
@@ -196,30 +197,15 @@ def _first_period(kind: str, start: dt.date) -> str:
 
 # -- what must never be published -------------------------------------------------------------------
 
-_SENSITIVE = [
-    (re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"), "身份证号码", "an ID number"),
-    (re.compile(r"(?<![0-9A-Za-z])\d{15,19}(?![0-9A-Za-z])"), "身份证号码或银行账号", "an ID or account number"),
-    (re.compile(r"(?<!\d)\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?(?!\d)"), "银行账号", "an account number"),
-    (re.compile(r"(?<!\d)1[3-9]\d(?:\d{8}|[ -]\d{4}[ -]\d{4})(?!\d)"), "手机号码", "a mobile phone number"),
-]
-
-
 def find_sensitive(text: str) -> tuple[str, str] | None:
     """(Chinese, English) name of what looks like a full ID, account or mobile number in `text`."""
-    for pattern, zh, en in _SENSITIVE:
-        if pattern.search(text or ""):
-            return zh, en
-    return None
+    return sensitive.find(text)
 
 
 def _refuse_sensitive(text: str, where_zh: str, where_en: str) -> None:
-    found = find_sensitive(text)
+    found = sensitive.find(text)
     if found:
-        raise DisclosureProblem(
-            f"{where_zh}含有疑似{found[0]}的内容。公开内容不得包含完整的身份证号码、银行账号或手机号码，请删除或只保留后四位",
-            f"{where_en} holds what looks like {found[1]}; public items may not carry full ID, account "
-            f"or phone numbers: remove it or keep the last four digits only",
-        )
+        raise DisclosureProblem(*sensitive.reason(found, where_zh, where_en))
 
 
 def _check_text(title: str, body: str) -> tuple[str, str]:
@@ -456,6 +442,7 @@ def do_attach(*, user: User | None, disclosure: Disclosure, name: str, data: byt
     kind = sniff(data[:16])
     if kind is None:
         raise DisclosureProblem("附件只能是 PDF、JPEG 或 PNG 文件", "attachments must be PDF, JPEG or PNG files")
+    _refuse_sensitive(name, "附件文件名", "the file name")  # the name is shown on the public page
     content_type, ext = kind
     relative = f"disclosures/{uuid.uuid4().hex}{ext}"
     target = files_dir() / relative
@@ -759,6 +746,7 @@ def do_add_category(*, user: User | None, section: str, name: str, cadence: str,
     name, basis = (name or "").strip(), (basis or "").strip()
     if not name or len(name) > 64:
         raise DisclosureProblem("名称必填，最多 64 个字", "a name of at most 64 characters is required")
+    _refuse_sensitive(name + "\n" + basis, "名称或依据", "the name or basis")
     if section not in DisclosureCategory.Section.values or cadence not in DisclosureCategory.Cadence.values:
         raise DisclosureProblem("栏目或公开周期无效", "invalid section or cadence")
     if not 1 <= int(due_day) <= 28:
@@ -874,7 +862,10 @@ class Overdue:
     days: int
 
 
-def sweep_start() -> dt.date | None:
+LOOKBACK_MONTHS = 12  # the sweep's horizon, unless MINGJING_PORTAL_DISCLOSURE_START says otherwise
+
+
+def sweep_start(today: dt.date | None = None) -> dt.date | None:
     """The first day the sweep looks back to (see the module doc); None: the portal is not in use."""
     configured = settings.PORTAL_DISCLOSURE_START
     if configured:  # a wrong setting stops the sweep with its reason rather than being ignored
@@ -887,10 +878,17 @@ def sweep_start() -> dt.date | None:
             return bounds[0]
     # The first period of a heading the sweep watches (a yearly or standing item says nothing of
     # when the village began publishing monthly accounts).
+    # Only published items count (a draft dated 2000-01 must not start the clock), and the sweep
+    # looks back at most LOOKBACK_MONTHS: one village publishing old accounts late does not put
+    # every village in arrears for all the years before.
     watched = [DisclosureCategory.Cadence.MONTHLY, DisclosureCategory.Cadence.QUARTERLY]
-    periodic = Disclosure.objects.filter(category__cadence__in=watched).exclude(period="")
+    periodic = Disclosure.objects.filter(category__cadence__in=watched, status__in=VISIBLE).exclude(period="")
     starts = [b[0] for p in periodic.values_list("period", flat=True).distinct() if (b := period_bounds(p))]
-    return min(starts) if starts else None
+    if not starts:
+        return None
+    today = today or timezone.localdate()
+    months = today.year * 12 + today.month - 1 - LOOKBACK_MONTHS
+    return max(min(starts), dt.date(months // 12, months % 12 + 1, 1))
 
 
 def overdue_disclosures(today: dt.date | None = None) -> list[Overdue]:
@@ -899,7 +897,7 @@ def overdue_disclosures(today: dt.date | None = None) -> list[Overdue]:
     from mingjing.portal.public import places
 
     today = today or timezone.localdate()
-    start = sweep_start()
+    start = sweep_start(today)
     if start is None:
         return []
     categories = list(DisclosureCategory.objects.filter(active=True, cadence__in=["monthly", "quarterly"]))
@@ -960,7 +958,7 @@ def do_disclosure_sweep(today: dt.date | None = None) -> dict[str, int]:
                              models_total=1, started_at=now, finished_at=now)
     hits = [_hit(item, today) for item in found]
     store_result(run, ModelResult(SYSTEM_MODEL, examined=len(found), rows=len(hits), hits=hits, seconds=0.0,
-                                  parameters={"起始日期": str(sweep_start() or ""), "检查日期": today.isoformat()}))
+                                  parameters={"起始日期": str(sweep_start(today) or ""), "检查日期": today.isoformat()}))
     counts = sync_alerts(run)
     record("disclosure.sweep", actor=None, obj=run, detail={"today": today.isoformat(), "overdue": len(found), **counts})
     return {"overdue": len(found), **counts}
@@ -971,7 +969,7 @@ def do_disclosure_sweep_if_due(today: dt.date | None = None) -> dict[str, int] |
     or the portal is not in use yet (nothing published and no start configured)."""
     from mingjing.analysis.models import Run
 
-    if sweep_start() is None:
+    if sweep_start(today) is None:
         return None
     day_start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
     if Run.objects.filter(engine="portal", created_at__gte=day_start).exists():

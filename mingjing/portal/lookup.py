@@ -27,14 +27,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from engine.explain import mask_id
 from mingjing.audit.actions import record
-from mingjing.portal import passes, payments
+from mingjing.portal import passes, payments, ratelimit
 from mingjing.portal.models import LookupGuard, ProgrammePolicy
 from mingjing.portal.payments import MaybeEligible, PersonPayments
 
@@ -92,23 +91,6 @@ def id_key(id_number: str) -> str:
     return salted_hmac("mingjing.portal.id", id_number).hexdigest()
 
 
-def _client_key(client: str) -> str:
-    return salted_hmac("mingjing.portal.client", client).hexdigest()
-
-
-def _rate_limited(client: str) -> bool:
-    """Count this lookup against the client's minute; True when over the limit."""
-    minute = int(time.time() // 60)
-    key = f"portal.lookup.{_client_key(client)}.{minute}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count > settings.PORTAL_LOOKUPS_PER_MINUTE
-
-
 def _fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).replace("•", "·").replace("・", "·")
 
@@ -133,24 +115,26 @@ def do_lookup(id_number: str, name: str, account_last4: str, client_key: str,
               village_code: str = "") -> LookupResult | LookupRefused:
     """Look up one person's payments, or refuse. `id_number` is a valid 18-character number (the
     form checks it); `client_key` the client's address, hashed before it is kept anywhere."""
-    if _rate_limited(client_key):
-        _audit(RATE_LIMITED, id_number, village_code)
+    over = ratelimit.over_limit("lookup", client_key, limit=settings.PORTAL_LOOKUPS_PER_MINUTE, seconds=60)
+    if over:
+        if over == 1:  # the trail notes a client's first refusal of the minute, not a flood of them
+            _audit(RATE_LIMITED, id_number, village_code)
         return TOO_MANY
     started = time.perf_counter()
     now = timezone.now()
     key = id_key(id_number)
-    guard = LookupGuard.objects.filter(key=key).first()
-    if guard is not None and guard.locked_until is not None and guard.locked_until > now:
+    # The attempt is counted (and the number locked at the limit) before anything is compared, in
+    # one locked transaction: parallel requests cannot all pass the check before any is counted.
+    if not _reserve(key, now):
         _audit(LOCKED, id_number, village_code)
         return LOCKED_OUT
     found = payments.person_payments(id_number)  # read whether or not the number is known
     if not _matches(found, name, account_last4):
-        _fail(key, now)
         _audit(FAILED, id_number, village_code)
         time.sleep(max(0.0, started + REFUSAL_FLOOR_S - time.perf_counter()))
         return NO_MATCH
     with transaction.atomic():
-        LookupGuard.objects.filter(key=key).delete()
+        LookupGuard.objects.filter(key=key).delete()  # a success forgets the attempts before it
         token = passes.issue(id_number, village_code)
         _audit(SUCCESS, id_number, village_code)
     return LookupResult(mask_id(id_number), token, found, _with_contacts(payments.may_be_eligible(id_number)))
@@ -165,11 +149,15 @@ def _with_contacts(maybe: list[MaybeEligible]) -> list[MaybeEligible]:
     return [dataclasses.replace(m, contact=contacts.get(m.program_code, "")) for m in maybe]
 
 
-def _fail(key: str, now: dt.datetime) -> None:
-    """Count a failure; the `PORTAL_LOOKUP_FAILURES`th within the window locks the number."""
+def _reserve(key: str, now: dt.datetime) -> bool:
+    """Count this attempt against the number; False when it is locked (this attempt refused).
+    The `PORTAL_LOOKUP_FAILURES`th attempt within the window without a success locks the number
+    for the next ones; that attempt itself is still answered."""
     window = dt.timedelta(minutes=settings.PORTAL_LOOKUP_LOCK_MINUTES)
     with transaction.atomic():
         guard, _ = LookupGuard.objects.select_for_update().get_or_create(key=key)
+        if guard.locked_until is not None and guard.locked_until > now:
+            return False
         if guard.first_failure_at is None or guard.first_failure_at < now - window:
             guard.failures = 0
             guard.first_failure_at = now
@@ -179,3 +167,4 @@ def _fail(key: str, now: dt.datetime) -> None:
             guard.failures = 0
             guard.first_failure_at = None
         guard.save()
+    return True

@@ -7,7 +7,8 @@ portal therefore keeps a *portal index*: one DuckDB database file per set of act
 
     HOME/portal-index/index-<key>.duckdb     key = hash of the active batch ids it was built from
 
-holding only the columns it shows, twice over: `pay_village` sorted by (region, programme, period)
+holding only the columns it needs (of an account number, its last four digits: the lookup's
+factor), twice over: `pay_village` sorted by (region, programme, period)
 for the lists and `pay_person` sorted by person for the lookup, in 8,192-row groups, plus the small
 tables the pages need (per village/programme/period counts and totals, each programme's latest
 period, the people register reduced to what the may-be-eligible check needs, the programmes).
@@ -50,7 +51,7 @@ from mingjing.accounts.presenter import mask_name
 from mingjing.datahub import queries as hub
 from mingjing.lib import ids
 
-INDEX_VERSION = 2  # bump when the index's tables change: the key changes, the file is rebuilt
+INDEX_VERSION = 3  # bump when the index's tables change: the key changes, the file is rebuilt
 INDEXED = ("payments", "persons", "deaths", "programs")
 RECENT_PERIODS = 3  # YKT15's default `months`: the periods an eligible person went unpaid
 GONE_STATUSES = ("死亡", "迁出", "注销")
@@ -93,7 +94,7 @@ _SCHEMA = """
 CREATE TABLE pay_village (r BIGINT, program_code VARCHAR, period DATE, id_number VARCHAR, name VARCHAR,
                           amount DECIMAL(18, 2));
 CREATE TABLE pay_person (k BIGINT, id_number VARCHAR, program_code VARCHAR, period DATE, amount DECIMAL(18, 2),
-                         name VARCHAR, account_no VARCHAR, paid_date DATE);
+                         name VARCHAR, account_tail VARCHAR, paid_date DATE);
 CREATE TABLE village_periods (r BIGINT, program_code VARCHAR, period DATE, n BIGINT, total DECIMAL(38, 2));
 CREATE TABLE programme_latest (program_code VARCHAR, latest DATE);
 CREATE TABLE data_periods (period DATE);
@@ -128,7 +129,8 @@ def _build(target: Path, snap: dict[str, list[tuple[int, Path]]]) -> None:
                 SELECT TRY_CAST(region_code AS BIGINT) AS r, program_code, period, id_number, name, amount
                 FROM {src} ORDER BY r, program_code, period, name, id_number""")
             con.execute(f"""INSERT INTO pay_person
-                SELECT {_K} AS k, id_number, program_code, period, amount, name, account_no, paid_date
+                SELECT {_K} AS k, id_number, program_code, period, amount, name,
+                       right(regexp_replace(account_no, '[^0-9]', '', 'g'), 4) AS account_tail, paid_date
                 FROM {src} WHERE id_valid ORDER BY k, program_code, period""")
         con.execute("""INSERT INTO village_periods SELECT r, program_code, period, count(*), sum(amount)
                        FROM pay_village GROUP BY ALL ORDER BY ALL""")
@@ -436,7 +438,7 @@ class PersonPayments:
 def person_payments(id_number: str) -> PersonPayments:
     """Every payment to one ID number, by programme, with where a programme's payments stopped."""
     # By `k` alone (the ART index answers it); the 18th character is compared here.
-    rows = [r for r in _rows("SELECT program_code, period, amount, paid_date, name, account_no, id_number "
+    rows = [r for r in _rows("SELECT program_code, period, amount, paid_date, name, account_tail, id_number "
                              "FROM pay_person WHERE k = ? ORDER BY program_code, period", [_person(id_number)])
             if r[6] == id_number]
     names = _index.meta.programmes
@@ -454,12 +456,8 @@ def person_payments(id_number: str) -> PersonPayments:
     return PersonPayments(
         found,
         frozenset(r[4] for r in rows if r[4]),
-        frozenset(_digits(r[5])[-4:] for r in rows if r[5] and len(_digits(r[5])) >= 4),
+        frozenset(r[5] for r in rows if r[5] and len(r[5]) == 4),
     )
-
-
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
 
 
 @dataclass(frozen=True)

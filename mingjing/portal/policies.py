@@ -18,6 +18,7 @@ from django.db import transaction
 from mingjing.accounts import policy
 from mingjing.audit.actions import record
 from mingjing.datahub import queries as hub
+from mingjing.lib import sensitive
 from mingjing.portal.models import ProgrammePolicy
 
 COLUMNS = ["program_code", "program_name", "department", "unit_standard", "min_age", "category"]
@@ -144,6 +145,8 @@ def do_edit_policy(user: User | None, item: ProgrammePolicy, *, basis: str, stan
         if len(values[name]) > limit:
             raise PolicyInvalid(name, f"内容过长：不能超过 {limit} 个字(现有 {len(values[name])} 个字)",
                                 f"too long: at most {limit} characters ({len(values[name])})")
+        if found := sensitive.find(values[name]):  # published on every village's page
+            raise PolicyInvalid(name, *sensitive.reason(found, "该项内容", "this field"))
     values["published"] = bool(published)
     with transaction.atomic():
         item = ProgrammePolicy.objects.select_for_update().get(pk=item.pk)

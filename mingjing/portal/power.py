@@ -19,6 +19,7 @@ from django.db.models import Max
 
 from mingjing.accounts import policy
 from mingjing.audit.actions import record
+from mingjing.lib import sensitive
 from mingjing.portal.models import PowerItem
 
 # The headings of the list, in the order pages show them.
@@ -196,6 +197,10 @@ def validate(*, title: str, category: str, basis: str, responsible: str, steps: 
     if not responsible or len(responsible) > MAX_RESPONSIBLE:
         raise PowerInvalid("responsible", f"责任主体须为 1 至 {MAX_RESPONSIBLE} 个字",
                            f"the responsible role needs 1 to {MAX_RESPONSIBLE} characters")
+    for field, text in (("title", title), ("basis", basis), ("responsible", responsible),
+                        ("steps", "\n".join(steps))):
+        if found := sensitive.find(text):  # the list is public
+            raise PowerInvalid(field, *sensitive.reason(found, "该项内容", "this field"))
     return {"title": title, "category": category, "basis": basis, "responsible": responsible, "steps": steps}
 
 

@@ -108,6 +108,7 @@ def render_public(request: HttpRequest, template: str, context: dict[str, Any],
 PAGE_SECONDS = 300
 GENERATION_KEY = "portal:generation"
 MAX_CACHED_PATH = 300
+CACHED_PARAMS = {"q", "page"}  # the county index's search, a payment list's page
 
 
 def generation() -> int:
@@ -128,11 +129,14 @@ def cached_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         village_code = kwargs.get("village_code", "")
-        path = request.get_full_path()
-        if request.method != "GET" or len(path) > MAX_CACHED_PATH:
+        # Only the parameters the pages read make a key; anything else (?x=1, ?x=2, ...) is
+        # served uncached rather than filling the cache with copies of one page.
+        if (request.method != "GET" or not set(request.GET) <= CACHED_PARAMS
+                or len(request.get_full_path()) > MAX_CACHED_PATH):
             return view(request, *args, **kwargs)
+        params = "&".join(f"{name}={request.GET[name].strip()}" for name in sorted(request.GET))
         big = request.COOKIES.get(BIG_TEXT_COOKIE) == "1"
-        key = f"portal:page:{generation()}:{translation.get_language()}:{int(big)}:{path}"
+        key = f"portal:page:{generation()}:{translation.get_language()}:{int(big)}:{request.path}?{params}"
         hit = cache.get(key)
         if hit is not None:
             content, content_type = hit

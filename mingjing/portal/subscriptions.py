@@ -30,18 +30,17 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from mingjing.accounts import policy
 from mingjing.audit.actions import record
 from mingjing.datahub import lake
 from mingjing.datahub import queries as hub
 from mingjing.datahub.models import Batch
-from mingjing.portal import channels
+from mingjing.portal import channels, ratelimit
+from mingjing.portal.lookup import id_key
 from mingjing.portal.models import LookupPass, OutboundMessage, ProgrammePolicy, Subscription
 
 logger = logging.getLogger("mingjing.portal")
@@ -51,8 +50,8 @@ OPENID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_ATTEMPTS = 5  # sends of one message before it is left failed for staff to see
 BREAKER = 3  # failures in a row after which one run stops calling a gateway that is down
 SUBSCRIBES_PER_HOUR = 10  # per client address
-SUBSCRIBERS_PER_QUERY = 5000
-NEW_MONTHS = 3  # of a batch's latest periods (per programme) whose payments are news  # ID numbers per lake query (a bounded temporary table)
+SUBSCRIBERS_PER_QUERY = 5000  # ID numbers per lake query (a bounded temporary table)
+NEW_MONTHS = 3  # of a batch's latest periods (per programme) whose payments are news
 ASK_DEFAULT = "村委会或乡镇政府"
 
 Status = OutboundMessage.Status
@@ -70,10 +69,6 @@ class Invalid(ValueError):
 
 # -- small pieces ------------------------------------------------------------------------------------
 
-
-def id_key(id_number: str) -> str:
-    """A keyed hash of the ID number: finds a person's subscriptions without comparing numbers."""
-    return salted_hmac("mingjing.portal.id", id_number).hexdigest()
 
 
 def mask_address(address: str) -> str:
@@ -104,14 +99,7 @@ def normalise_openid(raw: str) -> str:
 def allow_subscribe(client: str | None) -> bool:
     """At most `SUBSCRIBES_PER_HOUR` attempts per client address and hour (the address itself is
     kept only as a keyed hash, and only in the cache)."""
-    key = "portal:subscribe:" + salted_hmac("mingjing.portal.client", client or "-").hexdigest()[:32]
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count <= SUBSCRIBES_PER_HOUR
+    return not ratelimit.over_limit("subscribe", client, limit=SUBSCRIBES_PER_HOUR, seconds=3600)
 
 
 def unsubscribe_url(subscription: Subscription) -> str:
