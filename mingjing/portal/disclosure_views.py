@@ -30,7 +30,7 @@ from mingjing.portal.public import cached_page, place_or_404, places, render_pub
 S = Disclosure.Status
 SECTIONS = dict(DisclosureCategory.Section.choices)
 # Columns of a published table holding people's names: shown with the surname only (§6.4).
-_NAME_HEADER = re.compile(r"姓名|户主|名字|领取人|收款人|联系人|申请人|党员|成员")
+_NAME_HEADER = re.compile(r"姓名|户主|户名|名字|领取人|收款|代领人|联系人|申请人|享受人|对象|党员|成员|承包人|承租人|负责人")
 
 
 # -- public ----------------------------------------------------------------------------------------
