@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -136,7 +137,8 @@ def cached_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
             return view(request, *args, **kwargs)
         params = "&".join(f"{name}={request.GET[name].strip()}" for name in sorted(request.GET))
         big = request.COOKIES.get(BIG_TEXT_COOKIE) == "1"
-        key = f"portal:page:{generation()}:{translation.get_language()}:{int(big)}:{request.path}?{params}"
+        page = hashlib.sha256(f"{request.path}?{params}".encode()).hexdigest()  # any path: a safe key
+        key = f"portal:page:{generation()}:{translation.get_language()}:{int(big)}:{page}"
         hit = cache.get(key)
         if hit is not None:
             content, content_type = hit
