@@ -280,8 +280,8 @@ class PeriodSummary:
         return self.period.strftime("%Y-%m")
 
     @property
-    def label(self) -> str:  # 2026年9月: formatted here, not by a template filter per cell
-        return f"{self.period.year}年{self.period.month}月"
+    def label(self) -> str:  # formatted here, not by a template filter per cell
+        return month_label(self.period)
 
     @property
     def yuan(self) -> str:
@@ -314,6 +314,11 @@ def village_periods(village_code: str) -> list[ProgrammePeriods]:
             found[code] = ProgrammePeriods(code, prog.get("program_name", code), prog.get("department", ""))
         found[code].periods.append(PeriodSummary(period, n, total))
     return list(found.values())
+
+
+def month_label(day: dt.date) -> str:
+    """2026-09-01 → "2026年9月": how the portal names a payment period everywhere."""
+    return f"{day.year}年{day.month}月"
 
 
 def yuan(value: Decimal | None) -> str:
@@ -398,7 +403,7 @@ class Payment:
 
     @property
     def month(self) -> str:
-        return f"{self.period.year}年{self.period.month}月"
+        return month_label(self.period)
 
 
 @dataclass

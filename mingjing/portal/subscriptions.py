@@ -42,6 +42,7 @@ from mingjing.datahub.models import Batch
 from mingjing.portal import channels, ratelimit
 from mingjing.portal.lookup import id_key
 from mingjing.portal.models import LookupPass, OutboundMessage, ProgrammePolicy, Subscription
+from mingjing.portal.payments import month_label
 
 logger = logging.getLogger("mingjing.portal")
 
@@ -110,10 +111,6 @@ def unsubscribe_url(subscription: Subscription) -> str:
 def redact(text: str) -> str:
     """A message's text for staff: the unsubscribe link's token is the villager's key, not theirs."""
     return re.sub(r"(/unsubscribe/)[A-Za-z0-9_-]+", r"\1…", text)
-
-
-def _period_zh(period: dt.date) -> str:
-    return f"{period.year}年{period.month}月"
 
 
 def _amount_zh(amount: Decimal | None) -> str:
@@ -300,7 +297,7 @@ def notify_batch(batch: Batch) -> dict[str, int]:
         for sub in by_id[f.id_number]:
             programme = names.get(f.program_code) or _policy_name(policies, f.program_code)
             account = f"，发放至尾号{f.account_no[-4:]}的账户" if len(f.account_no) >= 4 else ""
-            text = (f"【明镜】新发放：{programme} {_period_zh(f.period)} {_amount_zh(f.amount)}{account}。"
+            text = (f"【明镜】新发放：{programme} {month_label(f.period)} {_amount_zh(f.amount)}{account}。"
                     f"如有疑问请咨询{_whom_to_ask(policies, f.program_code)}。退订 {unsubscribe_url(sub)}")
             key = f"{sub.pk}:new_payment:{f.program_code}:{f.period.isoformat()}"
             if (message := queue(sub, "new_payment", key, text)) is not None:
@@ -308,8 +305,8 @@ def notify_batch(batch: Batch) -> dict[str, int]:
     for f in missing:
         for sub in by_id[f.id_number]:
             programme = names.get(f.program_code) or _policy_name(policies, f.program_code)
-            before = _period_zh(f.previous) if f.previous else "此前"
-            text = (f"【明镜】应发未见：您{before}领取的{programme}，在新导入的{_period_zh(f.period)}发放名单中"
+            before = month_label(f.previous) if f.previous else "此前"
+            text = (f"【明镜】应发未见：您{before}领取的{programme}，在新导入的{month_label(f.period)}发放名单中"
                     f"没有您的记录。请咨询{_whom_to_ask(policies, f.program_code)}。退订 {unsubscribe_url(sub)}")
             key = f"{sub.pk}:missing_payment:{f.program_code}:{f.period.isoformat()}"
             if (message := queue(sub, "missing_payment", key, text)) is not None:
