@@ -7,6 +7,7 @@ lake, uploaded originals, rejects and logs.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 from pathlib import Path
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "mingjing.api",
     "mingjing.console",
     "mingjing.portal",  # the villager portal (码上监督): public pages, disclosures, subscriptions
+    "mingjing.complaints",  # 监督一点通: complaints, tip-offs and public questions from villagers
     "mingjing.demo",  # the `demo` command (the generator itself needs no Django)
 ]
 
@@ -223,6 +225,13 @@ PORTAL_WECHAT_TOKEN = os.getenv("MINGJING_WECHAT_ACCESS_TOKEN", "")
 PORTAL_WECHAT_TEMPLATE = os.getenv("MINGJING_WECHAT_TEMPLATE_ID", "")
 # Posters: a font with Chinese glyphs to embed in the PDF (default: Debian's fonts-noto-cjk).
 PORTAL_PDF_FONT = os.getenv("MINGJING_PDF_FONT", "")
+
+# 监督一点通 (mingjing/complaints): matters outside discipline work are transferred to another body
+# through its webhook: MINGJING_TRANSFER_WEBHOOKS='{"12345": "https://…", "网格平台": "https://…"}'.
+COMPLAINT_TRANSFER_WEBHOOKS: dict[str, str] = json.loads(os.getenv("MINGJING_TRANSFER_WEBHOOKS", "{}") or "{}")
+COMPLAINT_FILINGS_PER_HOUR = int(os.getenv("MINGJING_COMPLAINT_FILINGS_PER_HOUR", "5"))  # per client
+COMPLAINT_LOOKUPS_PER_MINUTE = int(os.getenv("MINGJING_COMPLAINT_LOOKUPS_PER_MINUTE", "10"))  # per client
+COMPLAINT_LOOKUP_FREE_FAILURES = int(os.getenv("MINGJING_COMPLAINT_LOOKUP_FREE_FAILURES", "3"))  # per reference
 # Where public rate limits keep their counts and rendered public pages are kept: Redis shared by
 # every server process when MINGJING_REDIS_URL is set (production: several workers), else each
 # process's own memory.

@@ -111,6 +111,26 @@ PERMISSIONS: dict[str, Grant] = {
     "outbox.resend": Grant(COUNTY, "failed messages", "重发发送失败的订阅消息"),
     "poster.print": Grant(COUNTY | {Role.TOWNSHIP_OFFICER} | VILLAGE, "county: any township; township: its "
                           "own; village: its own village", "打印二维码海报和户廉码"),
+    # 监督一点通: complaints (public matters) and tip-offs (a person's conduct) from villagers
+    "complaint.view": Grant(ALL, "complaints: county all, township its township and what is routed to it, "
+                            "department and village what is routed to them; tip-offs: only the discipline "
+                            "commission they are routed or escalated to; never an organisation a named person "
+                            "belongs to (each view of a tip-off recorded)", "查看投诉举报"),
+    "complaint.triage": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "those it is the accepting or escalated-to "
+                              "commission of (county: every complaint): accept, route, reject, transfer, "
+                              "reassign, publish, open an alert", "受理、分办、转办投诉举报"),
+    "complaint.handle": Grant(ALL - {Role.COUNTY_ANALYST}, "those routed to their organisation: answer, "
+                              "extend once", "办理投诉并答复"),
+    "complaint.review": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "second answers after a reopening, by the "
+                              "level above the handler; never one's own", "复核重办答复"),
+    "complaint.contact": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "the complainant's name and phone, and a "
+                               "tip-off's original photos, on complaints they see (each view recorded)",
+                               "查看投诉人信息和举报原件"),
+    "complaint.export": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "the complaints they see, without the "
+                              "complainant's details", "导出投诉清单"),
+    "question.moderate": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "county: every village; township: its "
+                               "villages", "审核公开质询"),
+    "question.answer": Grant(VILLAGE, "questions published to their own village", "答复公开质询"),
 }
 
 
@@ -240,6 +260,10 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "power.edit": _governs_obj,
     "outbox.view": _governs_obj,
     "poster.print": _governs_obj,
+    "complaint.view": lambda user, complaint: complaints_for(user).filter(pk=complaint.pk).exists(),
+    "complaint.contact": lambda user, complaint: complaints_for(user).filter(pk=complaint.pk).exists(),
+    "question.moderate": _governs_obj,
+    "question.answer": _governs_obj,
 }
 
 
@@ -379,6 +403,90 @@ def messages_for(user: AnyUser | None) -> QuerySet[Any]:
     if not has(user, "outbox.view"):
         return OutboundMessage.objects.none()
     return OutboundMessage.objects.filter(_governed(user, "subscription__village_code")).select_related("subscription")
+
+
+def complaints_for(user: AnyUser | None) -> QuerySet[Any]:
+    """Complaints: the county all, a township its township's and what is routed to it, a department
+    or village what is routed to it. Tip-offs: only the commission accepting it, handling it or
+    escalated to. Never an organisation ruled out by recusal (`Complaint.excluded_orgs`)."""
+    from mingjing.complaints.models import Complaint
+
+    role = role_of(user)
+    org = organisation_of(user)
+    if role is None or org is None:
+        return Complaint.objects.none()
+    complaints = Complaint.objects.exclude(excluded_orgs__contains=f",{org.pk},")
+    assigned = Q(triage=org) | Q(handler=org) | Q(escalated_to=org)
+    public_matter = Q(channel=Complaint.Channel.COMPLAINT)
+    if role in COUNTY:
+        return complaints.filter(public_matter | assigned)
+    if role == Role.TOWNSHIP_OFFICER:
+        return complaints.filter((public_matter & Q(township_code=org.region_code)) | assigned)
+    return complaints.filter(public_matter & Q(handler=org))
+
+
+def _charge(user: AnyUser | None, complaint: Any) -> tuple[bool, bool]:
+    """(triager, handler): whether the user's organisation accepts or escalates this complaint,
+    and whether it answers it. The county commission takes charge of any complaint (not tip-offs
+    routed elsewhere). Ruled-out organisations take charge of nothing."""
+    role = role_of(user)
+    org = organisation_of(user)
+    if role is None or org is None or f",{org.pk}," in complaint.excluded_orgs:
+        return False, False
+    county_here = role in COUNTY and not complaint.is_tipoff
+    triager = has(user, "complaint.triage") and (
+        county_here or org.pk in (complaint.triage_id, complaint.escalated_to_id))
+    handler = has(user, "complaint.handle") and (org.pk == complaint.handler_id or county_here)
+    return triager, handler
+
+
+def complaint_actions(user: AnyUser | None, complaint: Any) -> set[str]:
+    """What this user may do to this complaint now: the buttons, and the check every complaint
+    action makes under its row lock. Second answers are reviewed by the level above the handler
+    (a village's or department's by the accepting commission, a commission's by the county),
+    never by their author."""
+    from mingjing.complaints.models import Complaint
+
+    triager, handler = _charge(user, complaint)
+    status = complaint.status
+    actions: set[str] = set()
+    if triager:
+        if status == Complaint.Status.SUBMITTED:
+            actions |= {"accept", "reject", "transfer"}
+        if status == Complaint.Status.ACCEPTED:
+            actions |= {"reassign", "transfer"}
+        if status == Complaint.Status.TRANSFERRED:
+            actions.add("record_transfer_answer")
+        if status not in (Complaint.Status.REJECTED, Complaint.Status.TRANSFERRED):
+            actions.add("categorise")
+            if complaint.alert_id is None:
+                actions.add("open_alert")
+        if (not complaint.is_tipoff and complaint.published_at is None
+                and status in (Complaint.Status.ANSWERED, Complaint.Status.CLOSED)):
+            actions.add("publish")
+    if handler and status == Complaint.Status.ACCEPTED:
+        actions.add("answer")
+        if not complaint.extended:
+            actions.add("extend")
+    if triager or handler:
+        actions.add("note")
+    # Reopening sends the complaint to the level above the handler (`escalated_to`): it reviews.
+    org = organisation_of(user)
+    reviewer = org is not None and (org.pk == complaint.escalated_to_id or (
+        role_of(user) in COUNTY and not complaint.is_tipoff))
+    if (status == Complaint.Status.UNDER_REVIEW and has(user, "complaint.review") and reviewer
+            and complaint.answer_by_id != user.pk and f",{org.pk if org else 0}," not in complaint.excluded_orgs):
+        actions.add("review")
+    return actions
+
+
+def questions_for(user: AnyUser | None) -> QuerySet[Any]:
+    """公开质询 of the villages the user governs (moderators) or of their own village (cadres)."""
+    from mingjing.complaints.models import Question
+
+    if not (has(user, "question.moderate") or has(user, "question.answer")):
+        return Question.objects.none()
+    return Question.objects.filter(_governed(user))
 
 
 def jurisdiction_key(user: AnyUser | None) -> str:

@@ -46,10 +46,12 @@ def webhook_body(title: str, text: str, url: str = "") -> dict[str, object]:
     return {"msgtype": "markdown", "markdown": {"title": title, "text": content, "content": content}}
 
 
-def send(users: Iterable[User], kind: str, title: str, text: str, alert: Alert | None = None) -> None:
-    """Inbox rows, e-mails and webhook posts, all after commit."""
+def send(users: Iterable[User], kind: str, title: str, text: str, alert: Alert | None = None, *,
+         url: str = "", webhooks: bool = True) -> None:
+    """Inbox rows, e-mails and webhook posts (unless `webhooks=False`: what group chats must not
+    read, such as tip-offs), all after commit."""
     recipients = list({u.pk: u for u in users}.values())
-    url = alert_url(alert) if alert is not None else ""
+    url = alert_url(alert) if alert is not None else url
     group_text = present_message(text, alert) if alert is not None else text
 
     def deliver() -> None:
@@ -62,7 +64,7 @@ def send(users: Iterable[User], kind: str, title: str, text: str, alert: Alert |
                 send_mail(f"[明镜] {title}", f"{text}\n\n{url}", None, addresses)
             except Exception:
                 logger.exception("mail for %s failed", kind)
-        for hook in settings.WEBHOOK_URLS:
+        for hook in settings.WEBHOOK_URLS if webhooks else []:
             post_json(hook, webhook_body(title, group_text, url), timeout=5, logger=logger, what="webhook")
 
     transaction.on_commit(deliver)

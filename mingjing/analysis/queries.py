@@ -49,7 +49,10 @@ def rules() -> list[Rule]:
 
 # Models the system runs itself, without a rule file (their hits come from an app's own sweep):
 # code -> title, for run and hit pages and the alerts' catalogue.
-SYSTEM_MODELS = {"GK01": "三务公开超期"}  # mingjing/portal/disclosures.py do_disclosure_sweep
+SYSTEM_MODELS = {
+    "GK01": "三务公开超期",  # mingjing/portal/disclosures.py do_disclosure_sweep
+    "TS01": "群众投诉转预警",  # mingjing/complaints/actions.py do_open_alert
+}
 
 
 def rule_titles() -> dict[str, str]:

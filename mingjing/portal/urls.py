@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from django.urls import path
 
+from mingjing.complaints import urls_console as urls_complaints_console
+from mingjing.complaints import urls_public as urls_complaints
+from mingjing.complaints import urls_questions
 from mingjing.portal import (
     public_views,
     urls_disclosure,
@@ -14,7 +17,8 @@ from mingjing.portal import (
     urls_subscriptions,
 )
 
-FEATURES = (urls_disclosure, urls_lake, urls_subscriptions, urls_posters, urls_power)
+FEATURES = (urls_disclosure, urls_lake, urls_subscriptions, urls_posters, urls_power,
+            urls_complaints, urls_complaints_console, urls_questions)
 
 app_name = "portal"
 urlpatterns = [

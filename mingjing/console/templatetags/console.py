@@ -125,6 +125,8 @@ def section(context: template.Context) -> str:
         return ""
     if match.namespace == "console" and (match.url_name or "").startswith("portal"):  # the portal's staff pages
         return "portal"
+    if match.namespace == "console" and (match.url_name or "").startswith(("complaint", "question")):
+        return "complaints"  # 监督一点通's staff pages
     return next((name for name, names in SECTIONS.items() if match.url_name in names), "")
 
 
