@@ -41,6 +41,7 @@ MAX_NAME = 20
 MAX_PROJECT = 100
 MAX_PHOTOS = 4
 MAX_ADDITIONS = 10  # pieces of information a villager may add to one complaint
+MAX_PIXELS = 25_000_000  # per photo: a 24 MP phone camera; bigger is refused before decoding
 # Deadlines (domain-notes.md §6.3): accepted and routed in 1 working day, answered in 10, one
 # extension of up to 10; the villager rates within 7 calendar days.
 ACCEPT_DAYS = 1
@@ -118,7 +119,7 @@ def clean_photos(uploads: list[bytes]) -> list[tuple[photos.CleanPhoto, bytes]]:
     cleaned = []
     for number, data in enumerate(uploads, start=1):
         try:
-            cleaned.append((photos.clean_photo(data), data))
+            cleaned.append((photos.clean_photo(data, max_pixels=MAX_PIXELS), data))
         except photos.PhotoRefused as refused:
             raise ComplaintRefused(f"第 {number} 张照片：{refused.zh}", f"photo {number}: {refused.en}") from None
     return cleaned

@@ -84,12 +84,16 @@ def _sweep_loop(seconds: float, stop: threading.Event) -> None:
     audit trail's daily checkpoint, which covers what the jobs recorded."""
     from mingjing.alerts import actions as alerts
     from mingjing.audit.actions import do_checkpoint_if_due
+    from mingjing.complaints import actions as complaints
+    from mingjing.complaints import triage
     from mingjing.portal import disclosures, subscriptions
 
     jobs = (
         ("sweep", lambda: alerts.do_sweep()),  # overdue alerts escalated, talk tasks
         ("subscribers' failed messages sent again", lambda: subscriptions.retry_failed()),
         ("disclosure sweep", lambda: disclosures.do_disclosure_sweep_if_due()),  # daily: overdue 三务公开 → GK01
+        ("complaint sweep", lambda: complaints.do_complaint_sweep()),  # overdue complaints escalated, ratings closed
+        ("category suggestions retrained", lambda: triage.retrain_from_db()),  # only when staff decided more
     )
     while not stop.wait(seconds):
         try:
