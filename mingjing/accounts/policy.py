@@ -472,10 +472,10 @@ def complaint_actions(user: AnyUser | None, complaint: Any) -> set[str]:
         actions.add("note")
     # Reopening sends the complaint to the level above the handler (`escalated_to`): it reviews.
     org = organisation_of(user)
-    reviewer = org is not None and (org.pk == complaint.escalated_to_id or (
-        role_of(user) in COUNTY and not complaint.is_tipoff))
-    if (status == Complaint.Status.UNDER_REVIEW and has(user, "complaint.review") and reviewer
-            and complaint.answer_by_id != user.pk and f",{org.pk if org else 0}," not in complaint.excluded_orgs):
+    if (user is not None and org is not None and status == Complaint.Status.UNDER_REVIEW
+            and has(user, "complaint.review") and complaint.answer_by_id != user.pk
+            and f",{org.pk}," not in complaint.excluded_orgs
+            and (org.pk == complaint.escalated_to_id or (role_of(user) in COUNTY and not complaint.is_tipoff))):
         actions.add("review")
     return actions
 

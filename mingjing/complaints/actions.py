@@ -197,6 +197,7 @@ def do_file_complaint(
         complaint = Complaint.objects.create(
             reference=code.reference, secret_hash=codes.hash_secret(code.secret), channel=channel,
             village_code=village_code, township_code=place.township_code, text=text, people=names,
+            people_text=f",{','.join(names)}," if names else "",
             project=project, anonymous=anonymous, contact_name=contact_name, contact_phone=contact_phone,
             suggested_category=suggested or category, triage=routing.triage_for(village_code, excluded),
             excluded_orgs=routing.as_text(excluded), accept_due=workdays.deadline(now, ACCEPT_DAYS),
@@ -239,7 +240,7 @@ def _group_repeats(complaint: Complaint) -> list[str]:
     category = complaint.category or complaint.suggested_category
     same = Q(village_code=complaint.village_code) & (Q(category=category) | Q(category="", suggested_category=category))
     for name in complaint.people:
-        same |= Q(township_code=complaint.township_code, people__icontains=f'"{name}"')
+        same |= Q(township_code=complaint.township_code, people_text__contains=f",{name},")
     earlier = (Complaint.objects.filter(same, created_at__gte=since).exclude(pk=complaint.pk)
                .order_by("created_at", "pk").first())
     if earlier is None:
@@ -402,8 +403,12 @@ def do_transfer(*, complaint: Complaint, user: User | None, body: str, reason: s
 
 
 def transfer_complaint(token: str) -> Complaint | None:
-    digest = hashlib.sha256((token or "").encode()).hexdigest()
-    return Complaint.objects.filter(transfer_token_hash=digest, status=Complaint.Status.TRANSFERRED).first()
+    """The complaint a transfer callback token was issued for, in any state (a second answer is
+    a conflict, not an unknown token)."""
+    if not token or len(token) > 64:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return Complaint.objects.filter(transfer_token_hash=digest).first()
 
 
 def do_record_transfer_answer(*, complaint: Complaint, user: User | None, answer: str, handled_by: str = "") -> Complaint:

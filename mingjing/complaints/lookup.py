@@ -94,4 +94,5 @@ def complaint_for_pass(token: str) -> Complaint | None:
         data = signing.loads(token or "", salt=PASS_SALT, max_age=PASS_SECONDS)
     except signing.BadSignature:
         return None
-    return Complaint.objects.filter(pk=data.get("c")).first() if isinstance(data, dict) else None
+    pk = data.get("c") if isinstance(data, dict) else None
+    return Complaint.objects.filter(pk=pk).first() if isinstance(pk, int) else None

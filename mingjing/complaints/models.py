@@ -57,6 +57,7 @@ class Complaint(models.Model):
     township_code = models.CharField(max_length=12)
     text = models.TextField()
     people = models.JSONField(default=list)  # names of the people concerned, as the villager wrote them
+    people_text = models.TextField(blank=True)  # the same as ",name,name,": one portable LIKE finds repeats
     project = models.CharField(max_length=100, blank=True)
     anonymous = models.BooleanField(default=True)
     contact_name = models.CharField(max_length=30, blank=True)
@@ -212,6 +213,7 @@ class Question(models.Model):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
+    answered_role = models.CharField(max_length=32, blank=True)  # the answerer's role then (pages show it, not a name)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

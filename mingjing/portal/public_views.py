@@ -62,7 +62,8 @@ def village(request: HttpRequest, village_code: str) -> HttpResponse:
 @require_GET
 @cached_page
 def complaints_entry(request: HttpRequest, village_code: str) -> HttpResponse:
-    """我要投诉: how to reach the township commission and the discipline hotline."""
+    """我要投诉: file a complaint or a tip-off, look one up, read published answers; and how to
+    reach the township commission and the discipline hotline."""
     place = place_or_404(village_code)
     return render_public(request, "portal/complaints.html", {}, place)
 
