@@ -23,6 +23,7 @@ from mingjing.accounts import policy
 from mingjing.alerts.models import Alert, Attachment, Notification
 from mingjing.analysis.models import Hit, Run
 from mingjing.api.models import ApiToken
+from mingjing.complaints.models import Complaint
 from mingjing.datahub.models import Batch
 
 View = Callable[..., HttpResponseBase]
@@ -86,6 +87,12 @@ def get_attachment_for_user(user: AnyUser, alert_id: int, attachment_id: int) ->
     """An attachment is served only to those who may see its alert."""
     alert = get_alert_for_user(user, alert_id)
     return get_object_or_404(Attachment.objects.filter(alert=alert), pk=attachment_id)
+
+
+def get_complaint_for_user(user: AnyUser, complaint_id: int) -> Complaint:
+    """A complaint or tip-off within the user's jurisdiction (recusal applied), or 404."""
+    complaints = policy.complaints_for(user).select_related("triage", "handler", "escalated_to", "answer_by")
+    return get_object_or_404(complaints, pk=complaint_id)
 
 
 def get_notification_for_user(user: AnyUser, notification_id: int) -> Notification:
