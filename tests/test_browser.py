@@ -132,7 +132,8 @@ def test_a_township_officer_closes_an_alert_and_the_cockpit_draws_its_charts(
     # 4. The cockpit draws every chart (ECharts renders into a canvas).
     page.goto(f"{base}/console/cockpit/")
     charts = page.eval_on_selector_all("[data-chart]", "els => els.map(e => e.dataset.chart)")
-    assert set(charts) == {"colour", "level", "monthly", "model", "money", "villages", "visits"}
+    assert set(charts) == {"colour", "level", "monthly", "model", "money", "villages", "visits",
+                           "complaint_category", "complaint_status"}
     for chart in charts:
         page.wait_for_selector(f'[data-chart="{chart}"] canvas', timeout=10_000)
     assert page.inner_text("#kpi-green") == "1"

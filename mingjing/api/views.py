@@ -1,4 +1,5 @@
-"""The JSON API for alerts (list, detail, actions), with bearer tokens and an OpenAPI document.
+"""The JSON API for alerts (list, detail, actions) and complaints (list, detail, figures), with
+bearer tokens and an OpenAPI document.
 
 Thin: every read goes through `policy.alerts_for` and the list's `filter_alerts` (so the API sees
 exactly what the console sees), subjects through the presenter, and every write through
@@ -13,9 +14,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
@@ -28,6 +30,9 @@ from mingjing.alerts.models import Alert
 from mingjing.alerts.queries import AlertFilter, filter_alerts, sort_alerts
 from mingjing.api.actions import digest
 from mingjing.api.models import ApiToken
+from mingjing.audit.actions import record
+from mingjing.complaints.models import Complaint
+from mingjing.complaints.stats import cached_stats
 
 
 class TokenAuth(HttpBearer):
@@ -50,7 +55,8 @@ class TokenAuth(HttpBearer):
 
 api = NinjaAPI(
     title="明镜 Mingjing API", version="1", urls_namespace="api", auth=TokenAuth(), docs_url=None,
-    description="预警闭环接口 / the alert loop: list and read alerts within your jurisdiction, and act on them.",
+    description="预警闭环与群众投诉接口 / the alert loop: list and read alerts within your jurisdiction, and "
+                "act on them; complaints and tip-offs: list, read and count them.",
 )
 
 
@@ -266,3 +272,148 @@ def reassign(request: HttpRequest, alert_id: int, body: ReassignIn) -> Status[di
                 if body.township_id else None)
     return _act(request, alert_id, actions.do_reassign_alert, department=department, township=township,
                 reason=body.reason)
+
+
+# -- 监督一点通: complaints and tip-offs ----------------------------------------------------------
+#
+# Only what `policy.complaints_for` gives the token's user. Never the complainant's name or phone;
+# never a tip-off's text or answer (its conduct allegations stay in the console, where each read
+# is recorded); a detail read of a tip-off is recorded in the trail all the same.
+
+MAX_PAGE = 100_000  # beyond: 422, never a database overflow
+# `CATEGORY_CHOICES` (a test checks they agree): an unknown value is a 422 that lists these.
+ComplaintCategory = Literal["project", "assets", "welfare", "labour", "openness", "conduct", "other"]
+
+
+class ComplaintFilters(Schema):
+    status: Complaint.Status | None = None
+    channel: Complaint.Channel | None = None
+    category: ComplaintCategory | None = None  # confirmed, else suggested
+    township: str | None = Field(None, pattern=r"^\d{12}$")
+    village: str | None = Field(None, pattern=r"^\d{12}$")
+    since: dt.date | None = None  # filed on or after this day (China time)
+    page: int = Field(1, le=MAX_PAGE)
+    page_size: int = 50
+
+
+class ComplaintSummary(Schema):
+    reference: str
+    channel: str
+    status: str
+    colour: str
+    overdue: bool
+    category: str
+    suggested_category: str
+    village_code: str
+    township_code: str
+    created_at: dt.datetime
+    accept_due: dt.datetime | None
+    answer_due: dt.datetime | None
+    answered_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    rating: str
+    reopened_count: int
+    repeat_of: str | None  # the reference of the earlier complaint, when the user may see it
+    alert: int | None  # the alert it opened, when the user may see it
+
+
+class ComplaintDetail(ComplaintSummary):
+    text: str | None  # None for a tip-off
+    answer: str | None  # None for a tip-off
+
+
+class ComplaintPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ComplaintSummary]
+
+
+class VillageCount(Schema):
+    code: str
+    name: str
+    n: int
+
+
+class ComplaintStatsOut(Schema):
+    total: int
+    by_category: dict[str, int]
+    by_status: dict[str, int]
+    by_channel: dict[str, int]
+    finished: int
+    on_time: int
+    on_time_rate: float | None
+    accepted: int
+    accepted_on_time: int
+    accept_on_time_rate: float | None
+    rated: int
+    satisfied: int
+    satisfaction_rate: float | None
+    repeats: int
+    repeat_rate: float | None
+    overdue: int
+    targets: dict[str, float]
+    by_village: list[VillageCount]
+
+
+def _complaint_summaries(user: Any, complaints: list[Complaint]) -> list[dict[str, Any]]:
+    """Rows of the list and the detail, in two extra queries at most: the earlier complaints and
+    the alerts linked are named only when the user may see them."""
+    now = timezone.now()
+    earlier = {c.repeat_of_id for c in complaints if c.repeat_of_id}
+    visible = policy.complaints_for(user)
+    references = dict(visible.filter(pk__in=earlier).values_list("pk", "reference")) if earlier else {}
+    alert_ids = {c.alert_id for c in complaints if c.alert_id}
+    alerts = set(policy.alerts_for(user).filter(pk__in=alert_ids).values_list("pk", flat=True)) if alert_ids else set()
+    return [{
+        "reference": c.reference, "channel": c.channel, "status": c.status, "colour": c.colour,
+        "overdue": c.is_overdue(now), "category": c.category, "suggested_category": c.suggested_category,
+        "village_code": c.village_code, "township_code": c.township_code, "created_at": c.created_at,
+        "accept_due": c.accept_due, "answer_due": c.answer_due, "answered_at": c.answered_at,
+        "closed_at": c.closed_at, "rating": c.rating, "reopened_count": c.reopened_count,
+        "repeat_of": references.get(c.repeat_of_id), "alert": c.alert_id if c.alert_id in alerts else None,
+    } for c in complaints]
+
+
+@api.get("/complaints", response=ComplaintPage, summary="List complaints and tip-offs within your jurisdiction")
+def list_complaints(request: HttpRequest, filters: Query[ComplaintFilters]) -> dict[str, Any]:
+    complaints = policy.complaints_for(request.user)
+    if filters.status:
+        complaints = complaints.filter(status=filters.status)
+    if filters.channel:
+        complaints = complaints.filter(channel=filters.channel)
+    if filters.category:
+        chosen = filters.category
+        complaints = complaints.filter(Q(category=chosen) | Q(category="", suggested_category=chosen))
+    if filters.township:
+        complaints = complaints.filter(township_code=filters.township)
+    if filters.village:
+        complaints = complaints.filter(village_code=filters.village)
+    if filters.since:
+        start = timezone.make_aware(dt.datetime.combine(filters.since, dt.time.min))
+        complaints = complaints.filter(created_at__gte=start)
+    size = max(1, min(filters.page_size, 200))
+    page = max(1, filters.page)
+    count = complaints.count()
+    rows = list(complaints.defer("text", "answer", "public_text", "public_answer")[(page - 1) * size : page * size])
+    return {"count": count, "page": page, "page_size": size, "results": _complaint_summaries(request.user, rows)}
+
+
+@api.get("/complaints/stats", response=ComplaintStatsOut,
+         summary="Counts, on-time, satisfaction and repeat rates of your complaints (as the cockpit)")
+def complaints_stats(request: HttpRequest) -> dict[str, Any]:
+    return cached_stats(request.user, timezone.now())
+
+
+@api.get("/complaints/{reference}", response={200: ComplaintDetail, 404: ErrorOut},
+         summary="One complaint (a tip-off without its text; the read is recorded)")
+def get_complaint(request: HttpRequest, reference: str) -> dict[str, Any]:
+    complaint = policy.complaints_for(request.user).filter(reference=reference.strip().upper()[:16]).first()
+    if complaint is None:
+        raise Http404
+    if complaint.is_tipoff:
+        record("complaint.view", actor=request.user, obj=complaint,  # type: ignore[arg-type]
+               detail={"via": "api", "reference": complaint.reference})
+    (summary,) = _complaint_summaries(request.user, [complaint])
+    tipoff = complaint.is_tipoff
+    return {**summary, "text": None if tipoff else complaint.text, "answer": None if tipoff else complaint.answer}

@@ -187,10 +187,11 @@ def do_file_complaint(
     try:
         from mingjing.complaints import triage
 
-        suggested = triage.suggest_category(text).category
+        suggestion = triage.suggest_category(text)
+        suggested, confidence = suggestion.category, round(suggestion.confidence, 2)
     except Exception:  # a suggestion is a help; filing never fails for want of it
         logger.exception("category suggestion failed")
-        suggested = ""
+        suggested, confidence = "", 0.0
     code = codes.TrackingCode(_unused_reference(), codes.new_secret())
     now = timezone.now()
     with transaction.atomic():
@@ -204,7 +205,7 @@ def do_file_complaint(
         )
         _save_photos(complaint, cleaned)
         _log(complaint, None, "submitted", public=True, channel=channel, village=village_code,
-             photos=len(cleaned), people=len(names), recused=len(excluded))
+             photos=len(cleaned), people=len(names), recused=len(excluded), confidence=confidence)
         group = _group_repeats(complaint)
     _tell(_members(complaint.triage), complaint, "submitted", "待受理",
           f"{place.full_name}，请于 {_day(complaint.accept_due)} 前受理并分办。")
@@ -233,15 +234,17 @@ def _day(when: dt.datetime | None) -> str:
 
 
 def _group_repeats(complaint: Complaint) -> list[str]:
-    """Link a complaint to the earliest earlier one about the same village and (suggested or
-    confirmed) category, or naming one of the same people in the same township, within
-    REPEAT_DAYS. Returns the group's references when the group has just reached the threshold."""
+    """Link a complaint to the earliest earlier one of its channel about the same village and
+    (suggested or confirmed) category, or naming one of the same people in the same township,
+    within REPEAT_DAYS. Returns the group's references when the group has just reached the
+    threshold. Channels are never mixed: a tip-off's reference is not for the complaint's readers."""
     since = complaint.created_at - dt.timedelta(days=REPEAT_DAYS)
     category = complaint.category or complaint.suggested_category
     same = Q(village_code=complaint.village_code) & (Q(category=category) | Q(category="", suggested_category=category))
     for name in complaint.people:
         same |= Q(township_code=complaint.township_code, people_text__contains=f",{name},")
-    earlier = (Complaint.objects.filter(same, created_at__gte=since).exclude(pk=complaint.pk)
+    earlier = (Complaint.objects.filter(same, channel=complaint.channel, created_at__gte=since)
+               .exclude(pk=complaint.pk)
                .order_by("created_at", "pk").first())
     if earlier is None:
         return []

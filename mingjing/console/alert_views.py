@@ -33,6 +33,7 @@ from mingjing.alerts.models import Alert, Notification
 from mingjing.alerts.queries import AlertFilter
 from mingjing.analysis.models import RunModel
 from mingjing.audit.actions import record
+from mingjing.complaints.stats import cockpit_section
 from mingjing.console import alert_forms as f
 from mingjing.console.access import (
     StaffRequest,
@@ -446,6 +447,10 @@ def cockpit(request: StaffRequest) -> HttpResponse:
                          for code, n in stats["top_villages"]],
         "visits": portal_visits["daily"],
     }
+    complaints = (cockpit_section(request.user, timezone.now(), township=township, village=village)
+                  if policy.has(request.user, "complaint.view") else None)
+    if complaints is not None:
+        chart_data["complaints"] = complaints["chart"]
     list_query = _query_string(QueryDict(mutable=True), township=township, village=village)
     ctx = {
         "stats": stats, "chart_data": chart_data, "drill": drill, "township": township, "village": village,
@@ -453,6 +458,7 @@ def cockpit(request: StaffRequest) -> HttpResponse:
         "list_query": list_query, "colour_labels": colour_labels,
         "portal_visits": portal_visits,
         "visit_villages": [(code, names.get(code, code), n) for code, n in portal_visits["by_village"]],
+        "complaints": complaints,
         "on_time_percent": (stats["on_time_rate"] * 100).quantize(Decimal("0.1"))
         if stats["on_time_rate"] is not None else None,
     }

@@ -81,6 +81,16 @@
     villages: function (d) {
       return bar(d.top_villages.map(function (v) { return v.name; }),
         d.top_villages.map(function (v) { return v.n; }), { horizontal: true });
+    },
+    complaint_category: function (d) {
+      var rows = d.complaints.by_category;
+      return bar(rows.map(function (c) { return c.label; }),
+        rows.map(function (c) { return c.n; }), { horizontal: true });
+    },
+    complaint_status: function (d) {
+      var rows = d.complaints.by_status;
+      return bar(rows.map(function (s) { return s.label; }),
+        rows.map(function (s) { return { value: s.n, itemStyle: { color: COLOURS[s.colour] } }; }));
     }
   };
 
@@ -98,7 +108,7 @@
     var charts = [];
     document.querySelectorAll("[data-chart]").forEach(function (element) {
       var kind = element.getAttribute("data-chart");
-      if (!builders[kind]) { return; }
+      if (!builders[kind] || (kind.indexOf("complaint_") === 0 && !data.complaints)) { return; }
       var chart = window.echarts.init(element, null, { renderer: "canvas" });
       chart.setOption(builders[kind](data));
       if (clicks[kind]) {
