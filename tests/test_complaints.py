@@ -208,3 +208,19 @@ def test_a_village_member_named_in_a_complaint_rules_the_village_out(cast: Cast)
     assert cast.village.pk in routing.ids_of(c.excluded_orgs)
     assert cast.village not in routing.handler_choices(c)
     assert Organisation.objects.get(pk=cast.township.pk) in routing.handler_choices(c)
+
+
+def test_the_command_reports_the_suggestions_accuracy_and_sweeps(cast: Cast) -> None:
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("complaints", "triage-eval", "--json", stdout=out)
+    (synthetic,) = json.loads(out.getvalue())  # no staff decisions yet: the synthetic set only
+    assert synthetic["n"] == 2000 and synthetic["accuracy"] >= 0.9
+    file()
+    out = io.StringIO()
+    with override_settings():
+        call_command("complaints", "sweep", stdout=out)
+    assert "escalated 0" in out.getvalue()
