@@ -221,6 +221,5 @@ def test_the_command_reports_the_suggestions_accuracy_and_sweeps(cast: Cast) -> 
     assert synthetic["n"] == 2000 and synthetic["accuracy"] >= 0.9
     file()
     out = io.StringIO()
-    with override_settings():
-        call_command("complaints", "sweep", stdout=out)
+    call_command("complaints", "sweep", stdout=out)
     assert "escalated 0" in out.getvalue()

@@ -451,10 +451,12 @@ def complaint_actions(user: AnyUser | None, complaint: Any) -> set[str]:
     status = complaint.status
     actions: set[str] = set()
     if triager:
+        # A tip-off never leaves the discipline commissions: no transfer to another body.
+        transfer = set() if complaint.is_tipoff else {"transfer"}
         if status == Complaint.Status.SUBMITTED:
-            actions |= {"accept", "reject", "transfer"}
+            actions |= {"accept", "reject"} | transfer
         if status == Complaint.Status.ACCEPTED:
-            actions |= {"reassign", "transfer"}
+            actions |= {"reassign"} | transfer
         if status == Complaint.Status.TRANSFERRED:
             actions.add("record_transfer_answer")
         if status not in (Complaint.Status.REJECTED, Complaint.Status.TRANSFERRED):
