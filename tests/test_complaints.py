@@ -130,12 +130,13 @@ def test_a_wrong_code_and_an_unknown_reference_answer_the_same_and_back_off(cast
     wrong = f"{filed.code.reference}-{'0' * 10}"
     unknown = f"{'Z' * 8}-{filed.code.secret}"
     assert lookup.lookup(wrong, "1.2.3.4") == lookup.lookup(unknown, "1.2.3.4") == lookup.NO_MATCH
-    for _ in range(2):
-        lookup.lookup(wrong, "5.6.7.8")
+    for _ in range(3):
+        lookup.lookup(wrong, "9.9.9.9")
     assert lookup.lookup(wrong, "9.9.9.9") == lookup.NO_MATCH  # the 4th failure locks for a minute
     assert lookup.lookup(right, "9.9.9.9") == lookup.LOCKED  # even the right code waits
+    assert lookup.lookup(right, "8.8.8.8") == filed.complaint  # a stranger cannot lock the filer out
     later = timezone.now() + dt.timedelta(minutes=2)
-    assert lookup.lookup(right, "9.9.9.8", now=later) == filed.complaint
+    assert lookup.lookup(right, "9.9.9.9", now=later) == filed.complaint
 
 
 @override_settings(COMPLAINT_LOOKUPS_PER_MINUTE=2)
@@ -174,17 +175,22 @@ def test_repeated_complaints_are_grouped_and_flagged_once(cast: Cast) -> None:
     assert AuditEntry.objects.filter(action="complaint.repeats_flagged").count() == 1
 
 
-def test_a_tipoff_opens_an_alert_its_village_never_sees(cast: Cast) -> None:
+def test_a_complaint_opens_an_alert_and_a_tipoff_never_does(cast: Cast) -> None:
+    """Alerts are read county-wide and reach group chats: a tip-off stays in its commission."""
     from mingjing.accounts import policy
 
-    c = file("tipoff", "会计挪用集体资金。").complaint
-    actions.do_accept(complaint=c, user=cast.tom, category="assets", handler=cast.township)
+    c = file().complaint
+    actions.do_accept(complaint=c, user=cast.tom, category="project", handler=cast.village)
     alert = actions.do_open_alert(complaint=c, user=cast.tom)
     assert isinstance(alert, Alert) and alert.model == "TS01" and alert.township == cast.township
-    assert not policy.alerts_for(cast.victor).filter(pk=alert.pk).exists()
+    assert c.reference in alert.hit.explanation
     assert policy.alerts_for(cast.tom).filter(pk=alert.pk).exists()
     with pytest.raises(ComplaintRefused):
         actions.do_open_alert(complaint=c, user=cast.tom)  # one alert per complaint
+    tip = file("tipoff", "会计挪用集体资金。").complaint
+    actions.do_accept(complaint=tip, user=cast.tom, category="assets", handler=cast.township)
+    with pytest.raises(ComplaintRefused):
+        actions.do_open_alert(complaint=tip, user=cast.tom)
 
 
 def test_a_published_answer_must_not_name_the_people_concerned(cast: Cast) -> None:
@@ -223,3 +229,21 @@ def test_the_command_reports_the_suggestions_accuracy_and_sweeps(cast: Cast) -> 
     out = io.StringIO()
     call_command("complaints", "sweep", stdout=out)
     assert "escalated 0" in out.getvalue()
+
+
+def test_a_recused_township_is_never_the_level_above_nor_told(cast: Cast) -> None:
+    """A complaint naming a township officer, handled by the village: reopening sends the second
+    answer to the county for review, and the township hears nothing of it."""
+    from mingjing.alerts.models import Notification
+
+    cast.tom.first_name = "王五"
+    cast.tom.save()
+    c = file(text="王五和村里一起把修路款挪作他用。", people=["王五"]).complaint
+    assert c.triage == cast.county
+    actions.do_accept(complaint=c, user=cast.alice, category="project", handler=cast.village)
+    actions.do_answer(complaint=c, user=cast.victor, answer="已核实。")
+    actions.do_rate(complaint=c, rating="not_resolved")
+    c.refresh_from_db()
+    assert c.escalated_to == cast.county
+    actions.do_complaint_sweep(timezone.now() + dt.timedelta(days=30))
+    assert not Notification.objects.filter(user=cast.tom).exists()

@@ -158,7 +158,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "act.review[own]":                row("ok    ok      403     404    404    404    404    404    404     403     login"),
     # 公开质询
     "questions.list":                 row("200   200     200     403    200    200    200    200    200     403     login"),
-    "question.moderate[ours]":        row("ok    ok      ok      403    403    403    403    403    404     403     login"),
+    "question.moderate[ours]":        row("ok    ok      ok      403    404    404    404    404    404     403     login"),
     "question.moderate[elsewhere]":   row("ok    ok      404     403    404    404    404    404    ok      403     login"),
     "question.answer[ours]":          row("403   403     403     403    ok     ok     ok     ok     404     403     login"),
     "question.answer[neighbour]":     row("403   403     403     403    404    404    404    404    404     403     login"),
@@ -351,7 +351,8 @@ class World:
                          "rate_due": now + dt.timedelta(days=7)},
             # a second answer after "not resolved", written by the village, reviewed by its township
             "under_review": {"status": Complaint.Status.UNDER_REVIEW, **handled, **answer, "reopened_count": 1,
-                             "escalated_to": routing.level_above(self.handler_of(variant), complaint.village_code),
+                             "escalated_to": routing.level_above(self.handler_of(variant), complaint.village_code,
+                                                               routing.ids_of(complaint.excluded_orgs)),
                              "answer_by": self.users["village_bookkeeper"]},
             # the township commission's own second answer: the county reviews it
             "own": {"status": Complaint.Status.UNDER_REVIEW, **handled, **answer, "reopened_count": 1,
@@ -681,17 +682,18 @@ COMPLAINT_TABLE: dict[str, list[frozenset[str]]] = {
 }
 # The tip-off: about VILLAGE, accepted and handled by township commission 001 (a second answer by
 # its officer, reviewed by the county, where it is escalated). Never published, never transferred
-# outside the commissions; the county has no part in it until it is escalated there.
+# outside the commissions, never made an alert (alerts are read county-wide); the county has no
+# part in it until it is escalated there.
 TIPOFF_TABLE: dict[str, list[frozenset[str]]] = {
-    T.SUBMITTED: [NOTHING, NOTHING, acts("accept reject categorise open_alert note"), NOTHING, *[NOTHING] * 4,
+    T.SUBMITTED: [NOTHING, NOTHING, acts("accept reject categorise note"), NOTHING, *[NOTHING] * 4,
                   NOTHING, NOTHING, NOTHING],
-    T.ACCEPTED: [NOTHING, NOTHING, acts("reassign categorise open_alert note answer extend"), NOTHING,
+    T.ACCEPTED: [NOTHING, NOTHING, acts("reassign categorise note answer extend"), NOTHING,
                  *[NOTHING] * 4, NOTHING, NOTHING, NOTHING],
-    T.UNDER_REVIEW: [TRIAGE_REVIEW, TRIAGE_REVIEW, acts("categorise open_alert note"), NOTHING, *[NOTHING] * 4,
+    T.UNDER_REVIEW: [acts("categorise note review"), acts("categorise note review"), acts("categorise note"), NOTHING, *[NOTHING] * 4,
                      NOTHING, NOTHING, NOTHING],
-    T.ANSWERED: [NOTHING, NOTHING, acts("categorise open_alert note"), NOTHING, *[NOTHING] * 4, NOTHING, NOTHING,
+    T.ANSWERED: [NOTHING, NOTHING, acts("categorise note"), NOTHING, *[NOTHING] * 4, NOTHING, NOTHING,
                  NOTHING],
-    T.CLOSED: [NOTHING, NOTHING, acts("categorise open_alert note"), NOTHING, *[NOTHING] * 4, NOTHING, NOTHING,
+    T.CLOSED: [NOTHING, NOTHING, acts("categorise note"), NOTHING, *[NOTHING] * 4, NOTHING, NOTHING,
                NOTHING],
     T.REJECTED: [NOTHING, NOTHING, NOTE, NOTHING, *[NOTHING] * 4, NOTHING, NOTHING, NOTHING],
     T.TRANSFERRED: [NOTHING, NOTHING, TRIAGE_TRANSFERRED, NOTHING, *[NOTHING] * 4, NOTHING, NOTHING, NOTHING],

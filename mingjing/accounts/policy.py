@@ -118,7 +118,8 @@ PERMISSIONS: dict[str, Grant] = {
                             "belongs to (each view of a tip-off recorded)", "查看投诉举报"),
     "complaint.triage": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "those it is the accepting or escalated-to "
                               "commission of (county: every complaint): accept, route, reject, transfer, "
-                              "reassign, publish, open an alert", "受理、分办、转办投诉举报"),
+                              "reassign, publish, open an alert (complaints only: a tip-off is never "
+                              "transferred, published or made an alert)", "受理、分办、转办投诉举报"),
     "complaint.handle": Grant(ALL - {Role.COUNTY_ANALYST}, "those routed to their organisation: answer, "
                               "extend once", "办理投诉并答复"),
     "complaint.review": Grant(COUNTY | {Role.TOWNSHIP_OFFICER}, "second answers after a reopening, by the "
@@ -461,7 +462,7 @@ def complaint_actions(user: AnyUser | None, complaint: Any) -> set[str]:
             actions.add("record_transfer_answer")
         if status not in (Complaint.Status.REJECTED, Complaint.Status.TRANSFERRED):
             actions.add("categorise")
-            if complaint.alert_id is None:
+            if complaint.alert_id is None and not complaint.is_tipoff:  # alerts are read county-wide
                 actions.add("open_alert")
         if (not complaint.is_tipoff and complaint.published_at is None
                 and status in (Complaint.Status.ANSWERED, Complaint.Status.CLOSED)):
@@ -488,7 +489,10 @@ def questions_for(user: AnyUser | None) -> QuerySet[Any]:
 
     if not (has(user, "question.moderate") or has(user, "question.answer")):
         return Question.objects.none()
-    return Question.objects.filter(_governed(user))
+    questions = Question.objects.filter(_governed(user))
+    if not has(user, "question.moderate"):  # cadres see what the public sees, never the moderation
+        questions = questions.filter(status__in=[Question.Status.PUBLISHED, Question.Status.ANSWERED])
+    return questions
 
 
 def jurisdiction_key(user: AnyUser | None) -> str:

@@ -29,7 +29,7 @@ from mingjing.alerts import notify
 from mingjing.audit.actions import record
 from mingjing.complaints import codes, routing
 from mingjing.complaints.models import CATEGORY_CHOICES, Complaint, ComplaintEvent, ComplaintPhoto
-from mingjing.lib import photos, regions, sensitive, workdays
+from mingjing.lib import photos, sensitive, workdays
 from mingjing.lib.webhooks import post_json
 
 logger = logging.getLogger("mingjing.complaints")
@@ -78,6 +78,8 @@ def _log(complaint: Complaint, user: User | None, kind: str, note: str = "", *, 
 
 def _text(value: str, limit: int, zh: str, en: str, *, required: bool = True) -> str:
     value = (value or "").strip()
+    if "\x00" in value:
+        raise ComplaintRefused(f"{zh}含有不可见的控制字符（NUL），请删除后重试", f"{en} holds a NUL character")
     if required and not value:
         raise ComplaintRefused(f"请填写{zh}", f"{en} is required")
     if len(value) > limit:
@@ -90,15 +92,23 @@ def _url(complaint: Complaint) -> str:
     return f"{settings.BASE_URL.rstrip('/')}/console/complaints/{complaint.pk}/"
 
 
-def _members(*orgs: Organisation | None) -> list[User]:
-    return notify.members(*orgs)
-
-
 def _tell(users: list[User], complaint: Complaint, kind: str, title: str, text: str) -> None:
-    """Staff notifications. A tip-off never goes to group chats, and no message carries its text."""
+    """Staff notifications, never to a member of a ruled-out organisation. A tip-off never goes to
+    group chats, and no message carries what the villager wrote."""
+    excluded = routing.ids_of(complaint.excluded_orgs)
+    users = [u for u in users if getattr(getattr(u, "membership", None), "organisation_id", None) not in excluded]
     channel = "举报" if complaint.is_tipoff else "投诉"
     notify.send(users, f"complaint_{kind}", f"{channel} {complaint.reference} {title}", text,
                 url=_url(complaint), webhooks=not complaint.is_tipoff)
+
+
+def _members(*orgs: Organisation | None) -> list[User]:
+    return list(User.objects.filter(membership__organisation__in=[o for o in orgs if o is not None],
+                                    is_active=True).select_related("membership").distinct())
+
+
+def _above(complaint: Complaint, org: Organisation | None) -> Organisation | None:
+    return routing.level_above(org, complaint.village_code, routing.ids_of(complaint.excluded_orgs))
 
 
 # -- filing (the public) --------------------------------------------------------------------------
@@ -193,10 +203,11 @@ def do_file_complaint(
         logger.exception("category suggestion failed")
         suggested, confidence = "", 0.0
     code = codes.TrackingCode(_unused_reference(), codes.new_secret())
+    secret_hash = codes.hash_secret(code.secret)  # slow on purpose: outside the transaction's write lock
     now = timezone.now()
     with transaction.atomic():
         complaint = Complaint.objects.create(
-            reference=code.reference, secret_hash=codes.hash_secret(code.secret), channel=channel,
+            reference=code.reference, secret_hash=secret_hash, channel=channel,
             village_code=village_code, township_code=place.township_code, text=text, people=names,
             people_text=f",{','.join(names)}," if names else "",
             project=project, anonymous=anonymous, contact_name=contact_name, contact_phone=contact_phone,
@@ -205,12 +216,14 @@ def do_file_complaint(
         )
         _save_photos(complaint, cleaned)
         _log(complaint, None, "submitted", public=True, channel=channel, village=village_code,
-             photos=len(cleaned), people=len(names), recused=len(excluded), confidence=confidence)
+             photos=len(cleaned), people=len(names), recused=len(excluded), confidence=confidence,
+             chosen_category=category)
         group = _group_repeats(complaint)
     _tell(_members(complaint.triage), complaint, "submitted", "待受理",
           f"{place.full_name}，请于 {_day(complaint.accept_due)} 前受理并分办。")
-    if group:
-        _tell(notify.county_members(), complaint, "repeated", "重复投诉",
+    if group:  # complaints: to the county commission; tip-offs: only to the commission that has them
+        readers = _members(complaint.triage) if complaint.is_tipoff else notify.county_members()
+        _tell(readers, complaint, "repeated", "重复投诉",
               f"{place.full_name} {REPEAT_DAYS} 天内同类或同一被反映人的投诉已达 {len(group)} 件：{'、'.join(group)}")
     return Filed(complaint, code)
 
@@ -237,20 +250,27 @@ def _group_repeats(complaint: Complaint) -> list[str]:
     """Link a complaint to the earliest earlier one of its channel about the same village and
     (suggested or confirmed) category, or naming one of the same people in the same township,
     within REPEAT_DAYS. Returns the group's references when the group has just reached the
-    threshold. Channels are never mixed: a tip-off's reference is not for the complaint's readers."""
+    threshold; a later member of a flagged group is flagged too. Channels are never mixed: a
+    tip-off's reference is not for the complaint's readers. Two queries, each on an index of
+    (place, created_at), rather than one OR that scans the period."""
     since = complaint.created_at - dt.timedelta(days=REPEAT_DAYS)
     category = complaint.category or complaint.suggested_category
-    same = Q(village_code=complaint.village_code) & (Q(category=category) | Q(category="", suggested_category=category))
-    for name in complaint.people:
-        same |= Q(township_code=complaint.township_code, people_text__contains=f",{name},")
-    earlier = (Complaint.objects.filter(same, channel=complaint.channel, created_at__gte=since)
-               .exclude(pk=complaint.pk)
-               .order_by("created_at", "pk").first())
+    recent = (Complaint.objects.filter(channel=complaint.channel, created_at__gte=since)
+              .exclude(pk=complaint.pk).order_by("created_at", "pk"))
+    found = [recent.filter(Q(category=category) | Q(category="", suggested_category=category),
+                           village_code=complaint.village_code).first()]
+    if complaint.people:
+        named = Q()
+        for name in complaint.people:
+            named |= Q(people_text__contains=f",{name},")
+        found.append(recent.filter(named, township_code=complaint.township_code).first())
+    earlier = min((c for c in found if c is not None), key=lambda c: (c.created_at, c.pk), default=None)
     if earlier is None:
         return []
     root = earlier.repeat_of or earlier
     complaint.repeat_of = root
-    complaint.save(update_fields=["repeat_of", "updated_at"])
+    complaint.repeat_flagged = root.repeat_flagged
+    complaint.save(update_fields=["repeat_of", "repeat_flagged", "updated_at"])
     group = list(Complaint.objects.filter(Q(pk=root.pk) | Q(repeat_of=root)).order_by("pk"))
     if len(group) < REPEAT_THRESHOLD or root.repeat_flagged:
         return []
@@ -265,18 +285,23 @@ def _group_repeats(complaint: Complaint) -> list[str]:
 def do_add_information(*, complaint: Complaint, text: str, photo_uploads: list[bytes] | None = None) -> Complaint:
     """The villager adds to an open complaint (after a lookup with the code)."""
     text = _text(text, MAX_TEXT, "补充内容", "the added text")
+    _may_add(complaint)  # before decoding any photo; checked again under the lock
     cleaned = clean_photos(photo_uploads or [])
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-        if complaint.status in (Complaint.Status.CLOSED, Complaint.Status.REJECTED, Complaint.Status.TRANSFERRED):
-            raise ComplaintRefused("此件已办结，不能再补充；如有新情况请重新反映",
-                                   "this complaint is finished; file a new one for new information")
-        if complaint.events.filter(kind="information_added").count() >= MAX_ADDITIONS:
-            raise ComplaintRefused(f"每件最多补充 {MAX_ADDITIONS} 次", f"at most {MAX_ADDITIONS} additions")
+        _may_add(complaint)
         _save_photos(complaint, cleaned)
         _log(complaint, None, "information_added", text, public=True, photos=len(cleaned))
     _tell(_members(complaint.handler or complaint.triage), complaint, "information", "群众补充了情况", "请查看。")
     return complaint
+
+
+def _may_add(complaint: Complaint) -> None:
+    if complaint.status in (Complaint.Status.CLOSED, Complaint.Status.REJECTED, Complaint.Status.TRANSFERRED):
+        raise ComplaintRefused("此件已办结，不能再补充；如有新情况请重新反映",
+                               "this complaint is finished; file a new one for new information")
+    if complaint.events.filter(kind="information_added").count() >= MAX_ADDITIONS:
+        raise ComplaintRefused(f"每件最多补充 {MAX_ADDITIONS} 次", f"at most {MAX_ADDITIONS} additions")
 
 
 def do_rate(*, complaint: Complaint, rating: str, comment: str = "", now: dt.datetime | None = None) -> Complaint:
@@ -297,11 +322,13 @@ def do_rate(*, complaint: Complaint, rating: str, comment: str = "", now: dt.dat
         reopen = rating == Complaint.Rating.NOT_RESOLVED and complaint.reopened_count == 0
         if reopen:
             complaint.status = Complaint.Status.ACCEPTED
+            complaint.handler = complaint.handler or complaint.triage  # a transfer's: back to its commission
+            complaint.transfer_body = ""  # kept in the timeline; from now on it is handled here
             complaint.reopened_count += 1
             complaint.extended = False
             complaint.answer_due = workdays.deadline(now, ANSWER_DAYS)
             complaint.rate_due = None
-            complaint.escalated_to = routing.level_above(complaint.handler, complaint.village_code)
+            complaint.escalated_to = _above(complaint, complaint.handler)
         else:
             complaint.status = Complaint.Status.CLOSED
             complaint.closed_at = now
@@ -446,7 +473,9 @@ def do_reassign(*, complaint: Complaint, user: User | None, handler: Organisatio
                                    f"cannot reassign to '{handler.name}' (recused, or not a valid handler)")
         before = complaint.handler.name if complaint.handler else ""
         complaint.handler = handler
-        complaint.save(update_fields=["handler", "updated_at"])
+        if complaint.reopened_count:  # the second answer is reviewed above the new handler
+            complaint.escalated_to = _above(complaint, handler)
+        complaint.save(update_fields=["handler", "escalated_to", "updated_at"])
         _log(complaint, user, "reassigned", reason, before=before, after=handler.name)
     _tell(_members(handler), complaint, "assigned", "已改派给你单位", f"请于 {_day(complaint.answer_due)} 前答复。")
     return complaint
@@ -520,6 +549,8 @@ def do_review(*, complaint: Complaint, user: User | None, approve: bool, note: s
 def do_publish(*, complaint: Complaint, user: User | None, public_text: str, public_answer: str) -> Complaint:
     """Show an answered complaint on the village page: the text and answer as edited by the
     officer, with people's names redacted; refused while a full ID, account or phone number is in them."""
+    if complaint.is_tipoff:
+        raise ComplaintRefused("举报件从不公开", "a tip-off is never published")
     public_text = _text(public_text, MAX_TEXT, "公开的反映内容", "the public text")
     public_answer = _text(public_answer, MAX_TEXT, "公开答复", "the public answer")
     for value, zh, en in ((public_text, "公开的反映内容", "the public text"), (public_answer, "公开答复", "the public answer")):
@@ -576,7 +607,7 @@ def do_open_alert(*, complaint: Complaint, user: User | None, level: str = "medi
             model=SYSTEM_MODEL, rule_id=SYSTEM_MODEL, version=1, level=level, key=key,
             region_code="" if hidden_village else complaint.village_code,
             township_code="" if township is not None and township.pk in excluded else complaint.township_code,
-            explanation=f"群众{channel} {complaint.reference}（{category}）经受理核实后转为预警，详见该件办理记录。",
+            explanation=f"由群众{channel} {complaint.reference}（{category}）转为预警，详见该件办理记录。",
             observed=f"{channel} {complaint.reference}", values={"查询编号": complaint.reference, "分类": category},
             first_run=run, last_run=run,
         )
@@ -607,7 +638,7 @@ def do_complaint_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     overdue = Complaint.objects.filter(overdue_q(now)).select_related("handler", "triage")
     for complaint in overdue:
         current = complaint.handler if complaint.status == Complaint.Status.ACCEPTED else complaint.triage
-        above = routing.level_above(current, complaint.village_code)
+        above = _above(complaint, current)
         stage = "accept" if complaint.status == Complaint.Status.SUBMITTED else "answer"
         if above is None or complaint.events.filter(kind="escalated", detail__stage=stage,
                                                     detail__round=complaint.reopened_count).exists():
@@ -623,13 +654,11 @@ def do_complaint_sweep(now: dt.datetime | None = None) -> dict[str, int]:
         counts["escalated"] += 1
     for complaint in Complaint.objects.filter(status=Complaint.Status.ANSWERED, rate_due__lt=now):
         with transaction.atomic():
-            complaint.status = Complaint.Status.CLOSED
-            complaint.closed_at = now
-            complaint.save(update_fields=["status", "closed_at", "updated_at"])
+            # Conditional: a rating committed since the list was read wins.
+            if not Complaint.objects.filter(pk=complaint.pk, status=Complaint.Status.ANSWERED, rate_due__lt=now
+                                            ).update(status=Complaint.Status.CLOSED, closed_at=now, updated_at=now):
+                continue
             _log(complaint, None, "closed_unrated", public=True)
         counts["closed"] += 1
     return counts
 
-
-def township_of(complaint: Complaint) -> str:
-    return regions.township_of(complaint.village_code)

@@ -2,10 +2,11 @@
 
 - A wrong secret and an unknown reference give the same answer and cost the same (the secret is
   checked against a dummy hash when the reference is unknown: `codes.check_secret`).
-- Back-off per reference: after `COMPLAINT_LOOKUP_FREE_FAILURES` failures in a row, each further
-  failure locks the reference for twice as long as the last (1, 2, 4 … minutes, at most a day);
-  while locked even the right code is refused. Unknown references get the same treatment (a row
-  per reference tried), so the back-off itself tells nothing.
+- Back-off per reference and client: after `COMPLAINT_LOOKUP_FREE_FAILURES` failures in a row,
+  each further failure locks that reference for that client for twice as long as the last (1, 2,
+  4 … minutes, at most a day); while locked even the right code is refused. Keyed by client too,
+  so someone who knows a reference (it is not secret) cannot lock its filer out. Unknown
+  references get the same treatment, so the back-off itself tells nothing.
 - Per client (a keyed hash of the address, in the cache only): `COMPLAINT_LOOKUPS_PER_MINUTE`.
 - A successful lookup gives a pass (signed, 30 minutes) naming the complaint, carried in the
   page's forms (add information, rate): the code is never written into a page or a URL.
@@ -53,7 +54,7 @@ def lookup(text: str, client: str | None, now: dt.datetime | None = None) -> Com
     if code is None:
         codes.check_secret("0" * codes.SECRET_LENGTH, None)  # the same cost as a real check
         return NO_MATCH
-    guard = _guard(code.reference)
+    guard = _guard(f"{code.reference}:{ratelimit.client_key(client)}")
     if guard.locked_until and guard.locked_until > now:
         return LOCKED
     complaint = Complaint.objects.filter(reference=code.reference).first()
@@ -65,12 +66,12 @@ def lookup(text: str, client: str | None, now: dt.datetime | None = None) -> Com
     return NO_MATCH
 
 
-def _guard(reference: str) -> LookupFailure:
+def _guard(key: str) -> LookupFailure:
     try:
         with transaction.atomic():
-            guard, _ = LookupFailure.objects.get_or_create(reference=reference)
+            guard, _ = LookupFailure.objects.get_or_create(key=key)
     except IntegrityError:  # created by a concurrent lookup
-        guard = LookupFailure.objects.get(reference=reference)
+        guard = LookupFailure.objects.get(key=key)
     return guard
 
 

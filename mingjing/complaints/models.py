@@ -179,16 +179,17 @@ class ComplaintPhoto(models.Model):
 
 
 class LookupFailure(models.Model):
-    """Back-off per reference for status lookups: failures in a row and until when it is locked.
-    Keyed by the reference (public anyway), never by the secret."""
+    """Back-off for status lookups per reference and client: failures in a row and until when
+    it is locked. `key` is the reference (public anyway) and a keyed hash of the client's
+    address, so a stranger who knows a reference cannot lock its filer out."""
 
-    reference = models.CharField(max_length=16, unique=True)
+    key = models.CharField(max_length=64, unique=True)
     failures = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return self.reference
+        return self.key
 
 
 class Question(models.Model):

@@ -340,7 +340,7 @@ def status_words(complaint: Complaint) -> str:
 RATING_WORDS = dict(RATING_CHOICES)
 # Event notes shown: the reasons given to the villager (the reject reason has its own box). What
 # villagers wrote is not shown back: a code passed on must not read out a tip-off.
-SHOWN_NOTES = {"transferred", "extended"}
+SHOWN_NOTES = {"accepted", "transferred", "extended"}
 
 
 def event_sentence(event: ComplaintEvent) -> str:

@@ -79,21 +79,24 @@ def township_commission(village_code: str) -> Organisation | None:
 
 
 def triage_for(village_code: str, excluded: set[int]) -> Organisation | None:
-    """The commission that accepts it: the village's township commission unless ruled out."""
+    """The commission that accepts it: the village's township commission unless ruled out, else
+    the county commission (unless ruled out too: then nobody below the operator, None)."""
     township = township_commission(village_code)
     if township is not None and township.pk not in excluded:
         return township
-    return county_commission()
+    county = county_commission()
+    return county if county is not None and county.pk not in excluded else None
 
 
-def level_above(org: Organisation | None, village_code: str) -> Organisation | None:
+def level_above(org: Organisation | None, village_code: str, excluded: set[int]) -> Organisation | None:
     """Who an overdue or reopened complaint goes up to: a village's or department's → the
-    township commission; a township commission's → the county commission (the county's stays)."""
+    township commission; a township commission's → the county commission (the county's stays).
+    Never a ruled-out organisation: the county instead, or None when it is ruled out too."""
+    candidates = []
     if org is None or org.kind in (Organisation.Kind.VILLAGE, Organisation.Kind.DEPARTMENT):
-        township = township_commission(village_code)
-        if township is not None:
-            return township
-    return county_commission()
+        candidates.append(township_commission(village_code))
+    candidates.append(county_commission())
+    return next((o for o in candidates if o is not None and o.pk not in excluded), None)
 
 
 def handler_choices(complaint: object) -> list[Organisation]:

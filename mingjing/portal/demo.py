@@ -8,6 +8,7 @@ from typing import Any
 
 
 def seed_demo() -> dict[str, Any]:
+    from mingjing.complaints.demo import seed_complaints
     from mingjing.portal import disclosures, payments, posters, power, subscriptions
 
     payments.ensure_index()  # the payment lists and lookups read it; build it before anyone asks
@@ -16,6 +17,7 @@ def seed_demo() -> dict[str, Any]:
         "disclosures": disclosures.seed_demo(),
         "households": posters.seed_demo(),
         "subscriptions": subscriptions.seed_demo(),  # a few subscribers; their messages in the outbox
+        "complaints": seed_complaints(),  # 监督一点通: complaints, tip-offs and questions in every state
     }
 
 

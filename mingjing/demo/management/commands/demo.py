@@ -24,6 +24,7 @@ from mingjing.accounts.models import Organisation, Role
 from mingjing.accounts.staff import SheetRow
 from mingjing.alerts.models import Alert
 from mingjing.analysis.models import Run
+from mingjing.complaints.demo import demo_line
 from mingjing.datahub.actions import do_import_file
 from mingjing.datahub.models import Batch
 from mingjing.datahub.reader import FileProblem
@@ -127,6 +128,7 @@ class Command(BaseCommand):
             + f"  村民门户 villager portal: {url}v/" + (f"  (本村 a village: {url}v/{village}/)" if village else "") + "\n"
             + (f"  户廉码 a household's QR code: {household}\n" if (household := household_url()) else "")
             + (f"  二维码海报 QR posters (PDF): {posters}\n" if (posters := seeded["households"].get("posters")) else "")
+            + demo_line(url)  # where to file a complaint, and a demo tracking code to look up
         )
         worker = subprocess.Popen([sys.executable, "-m", "mingjing.cli", "worker"], env=os.environ.copy())
         try:
