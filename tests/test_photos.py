@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
-from mingjing.lib.photos import PhotoRefused, clean_photo, sniff, thumbnail
+from mingjing.lib.photos import PhotoRefused, clean_photo, sniff
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -353,15 +353,6 @@ def test_the_same_upload_always_gives_the_same_bytes() -> None:
     source = encode(noise(500, 300, seed=7), quality=95)
     first, second = clean_photo(source, max_side=256), clean_photo(source, max_side=256)
     assert first.data == second.data and first.sha256 == second.sha256
-
-
-def test_a_thumbnail_is_a_small_jpeg_without_metadata() -> None:
-    exif = Image.Exif()
-    exif[0x010F] = "SyntheticCam"
-    small = thumbnail(encode(red_left_blue_right(1600, 1200), exif=exif))
-    im = Image.open(io.BytesIO(small))
-    assert im.format == "JPEG" and im.size == (320, 240)
-    assert len(im.getexif()) == 0
 
 
 def test_the_photo_cleaner_never_imports_django() -> None:

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from mingjing.accounts import policy
@@ -215,7 +216,9 @@ def do_file_complaint(
             excluded_orgs=routing.as_text(excluded), accept_due=workdays.deadline(now, ACCEPT_DAYS),
         )
         _save_photos(complaint, cleaned)
-        _log(complaint, None, "submitted", public=True, channel=channel, village=village_code,
+        # The trail is read county-wide: a tip-off's entry does not say which village it is about.
+        _log(complaint, None, "submitted", public=True, channel=channel,
+             village="" if complaint.is_tipoff else village_code,
              photos=len(cleaned), people=len(names), recused=len(excluded), confidence=confidence,
              chosen_category=category)
         group = _group_repeats(complaint)
@@ -630,25 +633,34 @@ def overdue_q(now: dt.datetime) -> Q:
             | Q(status=Complaint.Status.ACCEPTED, answer_due__lt=now))
 
 
+def _stage(complaint: Complaint) -> str:
+    """Which deadline an overdue complaint missed: accepting it, or answering it (per round)."""
+    return "accept" if complaint.status == Complaint.Status.SUBMITTED else f"answer{complaint.reopened_count}"
+
+
 def do_complaint_sweep(now: dt.datetime | None = None) -> dict[str, int]:
-    """Escalate what is overdue to the level above (once per stage), and close answered
-    complaints whose rating window passed. Idempotent: run it as often as you like."""
+    """Escalate what is overdue to the level above, once per stage (`escalated_for`, so the sweep
+    reads only what it has not escalated yet), and close answered complaints whose rating window
+    passed. Idempotent: run it as often as you like."""
     now = now or timezone.now()
     counts = {"escalated": 0, "closed": 0}
-    overdue = Complaint.objects.filter(overdue_q(now)).select_related("handler", "triage")
+    done = Q(escalated_for="accept", status=Complaint.Status.SUBMITTED) | Q(
+        escalated_for=Concat(Value("answer"), Cast("reopened_count", CharField())), status=Complaint.Status.ACCEPTED)
+    overdue = Complaint.objects.filter(overdue_q(now)).exclude(done).select_related("handler", "triage")
     for complaint in overdue:
         current = complaint.handler if complaint.status == Complaint.Status.ACCEPTED else complaint.triage
         above = _above(complaint, current)
-        stage = "accept" if complaint.status == Complaint.Status.SUBMITTED else "answer"
-        if above is None or complaint.events.filter(kind="escalated", detail__stage=stage,
-                                                    detail__round=complaint.reopened_count).exists():
-            continue
+        stage = _stage(complaint)
         with transaction.atomic():
-            if above.pk != complaint.escalated_to_id and f",{above.pk}," not in complaint.excluded_orgs:
+            complaint.escalated_for = stage
+            if above is not None:
                 complaint.escalated_to = above
-                complaint.save(update_fields=["escalated_to", "updated_at"])
-            _log(complaint, None, "escalated", "逾期未办，报上一级督办 / overdue: raised to the level above",
-                 stage=stage, round=complaint.reopened_count, to=above.name)
+            complaint.save(update_fields=["escalated_for", "escalated_to", "updated_at"])
+            if above is not None:
+                _log(complaint, None, "escalated", "逾期未办，报上一级督办 / overdue: raised to the level above",
+                     stage=stage, to=above.name)
+        if above is None:  # the county itself is ruled out: nobody above to tell
+            continue
         _tell(_members(above, current), complaint, "escalated", "逾期，报上一级督办",
               f"{'受理' if stage == 'accept' else '答复'}期限 {_day(complaint.due_now())} 已过。")
         counts["escalated"] += 1

@@ -71,6 +71,7 @@ class Complaint(models.Model):
     triage = models.ForeignKey(Organisation, null=True, on_delete=models.PROTECT, related_name="+")
     handler = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     escalated_to = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    escalated_for = models.CharField(max_length=16, blank=True)  # the overdue stage last escalated: accept, answer0, answer1
     # Organisations that must never see it (a named person is a member or a member's relative), as
     # ",id,id,": one portable LIKE on SQLite and PostgreSQL, as `Alert.conflict_villages`.
     excluded_orgs = models.TextField(blank=True)
@@ -110,6 +111,9 @@ class Complaint(models.Model):
             models.Index(fields=["triage", "status"]),
             models.Index(fields=["handler", "status"]),
             models.Index(fields=["created_at"]),
+            # Repeats within a period: by village, by township (`actions._group_repeats`).
+            models.Index(fields=["village_code", "created_at"]),
+            models.Index(fields=["township_code", "created_at"]),
         ]
 
     def __str__(self) -> str:
@@ -134,12 +138,20 @@ class Complaint(models.Model):
 
     @property
     def colour(self) -> str:
-        """Red: waiting to be accepted; yellow: in hand; green: answered, closed, or passed on."""
-        if self.status == self.Status.SUBMITTED:
-            return "red"
-        if self.status in (self.Status.ACCEPTED, self.Status.UNDER_REVIEW):
-            return "yellow"
-        return "green"
+        return STATUS_COLOUR[self.status]
+
+
+# Red: waiting to be accepted; yellow: in hand; green: answered, closed, or passed on. The one
+# statement of the colours: lists, filters, the cockpit and the API read it.
+STATUS_COLOUR: dict[str, str] = {
+    Complaint.Status.SUBMITTED: "red",
+    Complaint.Status.ACCEPTED: "yellow",
+    Complaint.Status.UNDER_REVIEW: "yellow",
+    Complaint.Status.ANSWERED: "green",
+    Complaint.Status.CLOSED: "green",
+    Complaint.Status.REJECTED: "green",
+    Complaint.Status.TRANSFERRED: "green",
+}
 
 
 class ComplaintEvent(models.Model):

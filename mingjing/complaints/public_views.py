@@ -269,6 +269,11 @@ def add_information(request: HttpRequest, village_code: str) -> HttpResponse:
     complaint = _passed(request, place)
     if isinstance(complaint, HttpResponse):
         return complaint
+    # The filing limit covers additions too: each may carry photos to decode.
+    if ratelimit.over_limit("complaint.add", _client(request), limit=settings.COMPLAINT_FILINGS_PER_HOUR,
+                            seconds=3600):
+        return _status_page(request, place, complaint, add_error=_("Too many additions from here; try again "
+                                                                   "in an hour."), status=429)
     form = AddInformationForm(request.POST)
     uploads = _uploads(request)
     photo_error = check_uploads(uploads)
@@ -490,3 +495,14 @@ def transfer_callback(request: HttpRequest, token: str) -> HttpResponse:
         return _json_error(409 if conflict else 400, problem.zh, problem.en)
     return JsonResponse({"ok": True, "reference": complaint.reference})
 
+
+def warm_up() -> None:
+    """Called once per server process (`mingjing/wsgi.py`): the category model and the slip's font,
+    so that no villager's filing waits for them. A failure only means the first filing loads them."""
+    try:
+        from mingjing.complaints import slip, triage
+
+        triage.classifier()
+        slip.warm_up()
+    except Exception:
+        logging.getLogger("mingjing.complaints").exception("warming up the complaint pages failed")

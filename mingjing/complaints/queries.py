@@ -15,7 +15,7 @@ from django.utils import timezone
 from mingjing.accounts import policy
 from mingjing.accounts.policy import AnyUser
 from mingjing.complaints.actions import overdue_q
-from mingjing.complaints.models import Complaint
+from mingjing.complaints.models import STATUS_COLOUR, Complaint
 from mingjing.lib import workdays
 
 S = Complaint.Status
@@ -23,9 +23,7 @@ S = Complaint.Status
 # The colours of the list (`Complaint.colour` per object): red waits to be accepted, yellow is in
 # hand, green is done (answered, closed, not accepted or passed on to another body).
 COLOUR_STATUSES: dict[str, tuple[str, ...]] = {
-    "red": (S.SUBMITTED,),
-    "yellow": (S.ACCEPTED, S.UNDER_REVIEW),
-    "green": (S.ANSWERED, S.CLOSED, S.REJECTED, S.TRANSFERRED),
+    colour: tuple(status for status, c in STATUS_COLOUR.items() if c == colour) for colour in ("red", "yellow", "green")
 }
 COLOURS = tuple(COLOUR_STATUSES)
 

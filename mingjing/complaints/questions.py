@@ -36,8 +36,9 @@ from mingjing.accounts import policy
 from mingjing.accounts.models import Organisation, Role
 from mingjing.alerts import notify
 from mingjing.audit.actions import record
+from mingjing.complaints import routing
 from mingjing.complaints.models import Question
-from mingjing.lib import regions, sensitive, workdays
+from mingjing.lib import sensitive, workdays
 
 # Limits (the forms show them; the actions decide).
 MIN_TEXT = 5
@@ -132,11 +133,6 @@ def _tell(organisations: list[Organisation | None], kind: str, title: str, text:
     notify.send(notify.members(*organisations), f"question_{kind}", title, text, url=console_url(), webhooks=False)
 
 
-def _township_commission(village_code: str) -> Organisation | None:
-    return Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP_COMMISSION,
-                                       region_code=regions.township_of(village_code)).first()
-
-
 def _village(village_code: str) -> Organisation | None:
     return Organisation.objects.filter(kind=Organisation.Kind.VILLAGE, region_code=village_code).first()
 
@@ -150,7 +146,7 @@ def do_ask(*, village_code: str, text: str, asker: str = "") -> Question:
     with transaction.atomic():
         question = Question.objects.create(village_code=village_code, text=text, asker=asker)
         record("question.asked", obj=question, detail={"village_code": village_code, "status": [None, S.SUBMITTED]})
-        _tell([_township_commission(village_code)], "submitted", "公开质询待审核",
+        _tell([routing.township_commission(village_code)], "submitted", "公开质询待审核",
               f"{_village_name(village_code)}有一条新的公开质询等待审核。")
     return question
 
@@ -193,7 +189,7 @@ def do_answer_question(*, question: Question, user: User | None, answer: str) ->
         question.save(update_fields=["status", "answer", "answered_by", "answered_at", "answered_role"])
         record("question.answered", actor=user, obj=question,
                detail={"village_code": question.village_code, "status": [S.PUBLISHED, S.ANSWERED]})
-        _tell([_township_commission(question.village_code)], "answered", "公开质询已答复",
+        _tell([routing.township_commission(question.village_code)], "answered", "公开质询已答复",
               f"{_village_name(question.village_code)}的一条公开质询已答复。")
     return question
 

@@ -56,6 +56,12 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(found.path, size, index=found.index)
 
 
+def warm_up() -> None:
+    """Load the fonts the slip uses (a CJK font file takes seconds to open the first time)."""
+    for size in (20, 26, 40, 44):
+        _font(size)
+
+
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     """`text` cut into lines no wider than `width` (character by character: addresses and Chinese
     have no spaces to break at)."""

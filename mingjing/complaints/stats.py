@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from mingjing.accounts import policy
 from mingjing.complaints.actions import overdue_q
-from mingjing.complaints.models import CATEGORY_CHOICES, Complaint, ComplaintEvent
+from mingjing.complaints.models import CATEGORY_CHOICES, STATUS_COLOUR, Complaint, ComplaintEvent
 from mingjing.datahub.queries import region_names
 
 # Targets of the county's assessment: §6.3 of domain-notes.md names the measures, §6.5 (运营指标,
@@ -31,8 +31,6 @@ UNCATEGORISED = ""  # neither confirmed by staff nor suggested from the text
 TOP_VILLAGES = 10
 CACHE_SECONDS = 60  # "overdue now" moves with the clock: never older than this
 # `Complaint.colour` per status, for the chart: red waits to be accepted, yellow is in hand.
-STATUS_COLOURS = {Complaint.Status.SUBMITTED: "red", Complaint.Status.ACCEPTED: "yellow",
-                  Complaint.Status.UNDER_REVIEW: "yellow"}
 
 _FINISHED = (Q(status__in=[Complaint.Status.ANSWERED, Complaint.Status.CLOSED], answered_at__isnull=False)
              & Q(transfer_body=""))
@@ -166,6 +164,6 @@ def cockpit_section(user: Any, now: dt.datetime, *, township: str = "", village:
             "by_category": [{"key": key, "label": str(categories.get(key, key)), "n": n}
                             for key, n in stats["by_category"].items()],
             "by_status": [{"key": key, "label": str(statuses.get(key, key)), "n": n,
-                           "colour": STATUS_COLOURS.get(key, "green")} for key, n in stats["by_status"].items()],
+                           "colour": STATUS_COLOUR.get(key, "green")} for key, n in stats["by_status"].items()],
         },
     }

@@ -483,7 +483,9 @@ def _decisions_mark() -> dict[str, Any]:
 def _confirmed() -> Any:
     from mingjing.complaints.models import Complaint
 
-    return Complaint.objects.exclude(category="").filter(category_confirmed_at__isnull=False)
+    # Complaints only: a tip-off's words (names among them) stay out of the model file.
+    return Complaint.objects.exclude(category="").filter(category_confirmed_at__isnull=False,
+                                                         channel=Complaint.Channel.COMPLAINT)
 
 
 def retrain_from_db(*, force: bool = False) -> Report | None:

@@ -31,7 +31,6 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 2048
 QUALITY = 82
-THUMBNAIL_QUALITY = 75
 
 # What transparency is flattened onto: photos of paper look right on white.
 BACKGROUND = (255, 255, 255)
@@ -311,9 +310,3 @@ def clean_photo(
         sha256=hashlib.sha256(out).hexdigest(),
         original_type=kind,
     )
-
-
-def thumbnail(data: bytes, side: int = 320) -> bytes:
-    """A small JPEG (long side ≤ ``side``) for lists on phones; the same checks as ``clean_photo``,
-    so it may be given an upload or a photo already cleaned."""
-    return clean_photo(data, max_side=side, quality=THUMBNAIL_QUALITY).data
