@@ -401,7 +401,7 @@ def main() -> None:
         f"| filing p95 ≤ {TARGET_MS:.0f} ms (one 1 MP photo) | {photo_p95:.1f} ms | {met(photo_p95)} |",
         f"| status lookup p95 ≤ {TARGET_MS:.0f} ms | {lookup_p95:.1f} ms | {met(lookup_p95)} |",
         "",
-        f"One scrypt (the secret's hash, n=2¹³, r=8) takes {scrypt:.0f} ms at the median: a filing hashes once, a "
+        f"One scrypt (the secret's hash, n=2¹², r=8) takes {scrypt:.0f} ms at the median: a filing hashes once, a "
         "lookup checks once (a wrong or unknown code costs the same).",
         "",
     ]

@@ -153,12 +153,12 @@ def test_without_a_cjk_font_the_code_is_still_shown_as_text(cast: Cast, client: 
 
     monkeypatch.setattr(posters, "find_font", no_font)
     slip._font.cache_clear()
-    slip._frame.cache_clear()
+    slip._frame_png.cache_clear()
     try:
         answer = post_filing(client)
     finally:
         slip._font.cache_clear()
-        slip._frame.cache_clear()
+        slip._frame_png.cache_clear()
     assert answer.status_code == 200 and Complaint.objects.count() == 1
     assert filed_code(answer).startswith(Complaint.objects.get().reference)
     assert "data:image/png" not in text_of(answer) and "请截图或保存图片" in text_of(answer)

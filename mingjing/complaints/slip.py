@@ -94,11 +94,23 @@ def _few_colours(im: Image.Image) -> Image.Image:
     return im.quantize(palette=_PALETTE, dither=Image.Dither.NONE)
 
 
-@lru_cache(maxsize=16)
 def _frame(village: str, lookup_url: str) -> Image.Image:
     """Everything but the code, channel and date, which `slip_png` draws into the blank band:
-    the same for every slip of a village (kept for the next one: the QR code alone costs more
-    than the rest of the slip)."""
+    the same for every slip of a village, kept as PNG bytes for the next one (drawing it, the QR
+    code above all, costs ten times decoding it; a county's 500 villages keep ~10 MB)."""
+    im = Image.open(io.BytesIO(_frame_png(village, lookup_url)))
+    im.load()
+    return im
+
+
+@lru_cache(maxsize=1024)
+def _frame_png(village: str, lookup_url: str) -> bytes:
+    out = io.BytesIO()
+    _draw_frame(village, lookup_url).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _draw_frame(village: str, lookup_url: str) -> Image.Image:
     title, normal, small = _font(40), _font(26), _font(20)
     modules = qr.matrix(lookup_url)
     qr_side = (len(modules) + 8) * QR_MODULE  # with the 4-module quiet zone the standard asks for
@@ -153,7 +165,7 @@ def _draw(slip: Slip) -> bytes:
     draw.text((MARGIN, 5), f"类型：{channel}    提交日期：{slip.filed_on.isoformat()}", font=normal, fill=INK)
     draw.text((MARGIN, 65), "查询码", font=normal, fill=GREY)
     draw.text((WIDTH // 2, 140), slip.code, font=big, fill=INK, anchor="mm", stroke_width=1, stroke_fill=INK)
-    im = frame.copy()
+    im = frame
     im.paste(_few_colours(band), (0, BAND_TOP))  # the same palette: indices copy across
     out = io.BytesIO()
     im.save(out, format="PNG")
