@@ -50,7 +50,8 @@ ANSWER_DAYS = 10
 MAX_EXTENSION_DAYS = 10
 RATE_DAYS = 7
 # Repeats: complaints about the same village and category, or naming the same person in the same
-# township, within REPEAT_DAYS; a group of REPEAT_THRESHOLD is flagged to the county commission.
+# township, within REPEAT_DAYS; a group of REPEAT_THRESHOLD is flagged to the county commission
+# (a group of tip-offs to the commission that has them).
 REPEAT_DAYS = 90
 REPEAT_THRESHOLD = 3
 CATEGORIES = dict(CATEGORY_CHOICES)
