@@ -74,8 +74,11 @@ def _require(user: User | None, complaint: Complaint, action: str) -> None:
 def _log(complaint: Complaint, user: User | None, kind: str, note: str = "", *, public: bool = False,
          **detail: Any) -> None:
     ComplaintEvent.objects.create(complaint=complaint, actor=user, kind=kind, note=note, public=public, detail=detail)
-    # The trail gets what happened, not what the villager wrote (personal data stays in the row).
-    record(f"complaint.{kind}", actor=user, obj=complaint, detail={"reference": complaint.reference, **detail})
+    # The trail gets what happened, not what was written (personal data stays in the row): the
+    # note's hash, so an edited timeline note is caught against the chain.
+    digest = {"note_sha256": hashlib.sha256(note.encode()).hexdigest()} if note else {}
+    record(f"complaint.{kind}", actor=user, obj=complaint,
+           detail={"reference": complaint.reference, **detail, **digest})
 
 
 def _text(value: str, limit: int, zh: str, en: str, *, required: bool = True) -> str:
