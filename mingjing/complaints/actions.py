@@ -522,7 +522,7 @@ def do_answer(*, complaint: Complaint, user: User | None, answer: str, public_an
         else:
             _answered(complaint, now)
         complaint.save()
-        _log(complaint, user, "answered", public=not complaint.reopened_count,
+        _log(complaint, user, "answered", answer, public=not complaint.reopened_count,
              review=bool(complaint.reopened_count))
     if complaint.status == Complaint.Status.UNDER_REVIEW:
         _tell(_members(complaint.escalated_to), complaint, "review", "重办答复待复核", "请复核后答复群众。")
