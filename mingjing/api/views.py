@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.contrib.auth.models import User
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
@@ -30,9 +29,10 @@ from mingjing.alerts.models import Alert
 from mingjing.alerts.queries import AlertFilter, filter_alerts, sort_alerts
 from mingjing.api.actions import digest
 from mingjing.api.models import ApiToken
-from mingjing.audit.actions import record
 from mingjing.complaints.models import Complaint
+from mingjing.complaints.queries import ComplaintFilter, filter_complaints
 from mingjing.complaints.stats import cached_stats
+from mingjing.complaints.views_log import do_view_complaint
 
 
 class TokenAuth(HttpBearer):
@@ -377,21 +377,11 @@ def _complaint_summaries(user: Any, complaints: list[Complaint]) -> list[dict[st
 
 @api.get("/complaints", response=ComplaintPage, summary="List complaints and tip-offs within your jurisdiction")
 def list_complaints(request: HttpRequest, filters: Query[ComplaintFilters]) -> dict[str, Any]:
-    complaints = policy.complaints_for(request.user)
-    if filters.status:
-        complaints = complaints.filter(status=filters.status)
-    if filters.channel:
-        complaints = complaints.filter(channel=filters.channel)
-    if filters.category:
-        chosen = filters.category
-        complaints = complaints.filter(Q(category=chosen) | Q(category="", suggested_category=chosen))
-    if filters.township:
-        complaints = complaints.filter(township_code=filters.township)
-    if filters.village:
-        complaints = complaints.filter(village_code=filters.village)
-    if filters.since:
-        start = timezone.make_aware(dt.datetime.combine(filters.since, dt.time.min))
-        complaints = complaints.filter(created_at__gte=start)
+    # The console's filter (one place for what "category" and "since" mean: China's days).
+    wanted = ComplaintFilter(status=filters.status or "", channel=filters.channel or "",
+                             category=filters.category or "", township=filters.township or "",
+                             village=filters.village or "", since=filters.since)
+    complaints = filter_complaints(policy.complaints_for(request.user), wanted, request.user)
     size = max(1, min(filters.page_size, 200))
     page = max(1, filters.page)
     count = complaints.count()
@@ -412,8 +402,7 @@ def get_complaint(request: HttpRequest, reference: str) -> dict[str, Any]:
     if complaint is None:
         raise Http404
     if complaint.is_tipoff:
-        record("complaint.view", actor=request.user, obj=complaint,  # type: ignore[arg-type]
-               detail={"via": "api", "reference": complaint.reference})
+        do_view_complaint(complaint, request.user, via="api")  # type: ignore[arg-type]
     (summary,) = _complaint_summaries(request.user, [complaint])
     tipoff = complaint.is_tipoff
     return {**summary, "text": None if tipoff else complaint.text, "answer": None if tipoff else complaint.answer}

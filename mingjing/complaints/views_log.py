@@ -16,10 +16,11 @@ from mingjing.audit.actions import record
 from mingjing.complaints.models import Complaint, ComplaintPhoto
 
 
-def do_view_complaint(complaint: Complaint, user: User) -> None:
-    """A staff member opened a tip-off (each view of a tip-off is recorded)."""
+def do_view_complaint(complaint: Complaint, user: User, *, via: str = "console") -> None:
+    """A staff member opened a tip-off (each view of a tip-off is recorded), on a page or through
+    the API."""
     record("complaint.view", actor=user, obj=complaint,
-           detail={"reference": complaint.reference, "channel": complaint.channel})
+           detail={"reference": complaint.reference, "channel": complaint.channel, "via": via})
 
 
 def do_view_contact(complaint: Complaint, user: User) -> None:
