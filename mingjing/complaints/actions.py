@@ -320,7 +320,7 @@ def do_rate(*, complaint: Complaint, rating: str, comment: str = "", now: dt.dat
         raise ComplaintRefused("请选择评价", "choose a rating")
     comment = _text(comment, 500, "评价说明", "the comment", required=False)
     with transaction.atomic():
-        complaint = Complaint.objects.select_for_update().select_related("handler").get(pk=complaint.pk)
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if complaint.status != Complaint.Status.ANSWERED or (complaint.rate_due and complaint.rate_due < now):
             raise ComplaintRefused("此件当前不能评价（未答复或已过 7 天评价期）",
                                    "this complaint cannot be rated now (not answered, or the 7 days have passed)")
