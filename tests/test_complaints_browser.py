@@ -15,14 +15,12 @@ Runs where /usr/bin/chromium exists (CI installs it with apt-get); never downloa
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import LazySettings, settings
 from django.contrib.auth.models import User
-from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext
 from PIL import Image
@@ -32,8 +30,9 @@ from mingjing.complaints import routing
 from mingjing.complaints.models import Complaint, ComplaintPhoto
 from mingjing.portal import posters, qr
 from tests.alerts_fixtures import VILLAGE, Cast, make_cast
+from tests.test_browser import CHROMIUM
+from tests.test_browser import browser as chromium  # noqa: F401 (a fixture: a headless Chromium)
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 PHONE_WIDTH = 375
 COMPLAINT = "村里去年修的水泥路已经开裂，修路的钱一直没有公开。"
@@ -45,28 +44,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
-    # synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # The test's ORM calls ran inside Playwright's greenlet, whose context has its own
-            # database connection: close it, or PostgreSQL cannot drop the test database.
-            connections.close_all()
 
 
 def phone(browser: Any, *, javascript: bool = False) -> Any:
@@ -148,7 +125,7 @@ def look_up(page: Any, base: str, code: str) -> None:
 
 
 def test_a_villager_files_with_a_photo_reads_the_answer_and_reopens_it(
-    cast: Cast, live_server: Any, chromium: Any
+    cast: Cast, live_server: Any, chromium: Any  # noqa: F811
 ) -> None:
     base = live_server.url
     villager = phone(chromium)
@@ -216,7 +193,7 @@ def test_a_villager_files_with_a_photo_reads_the_answer_and_reopens_it(
     villager.context.close()
 
 
-def test_a_tipoff_naming_a_cadre_never_reaches_the_cadres_village(cast: Cast, live_server: Any, chromium: Any) -> None:
+def test_a_tipoff_naming_a_cadre_never_reaches_the_cadres_village(cast: Cast, live_server: Any, chromium: Any) -> None:  # noqa: F811
     base = live_server.url
     cadre = User.objects.create_user("cadre", password="cadre-password", is_staff=True, first_name=CADRE)
     Membership.objects.create(user=cadre, organisation=cast.village, role=Role.VILLAGE_BOOKKEEPER)
